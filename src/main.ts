@@ -1,0 +1,80 @@
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase } from './adapters/db/index.js';
+import { openGatehouse } from './gatehouse.js';
+
+const USAGE = `Usage: gatehouse <command>
+
+Commands:
+  serve     run the HTTP API (migrates the database first)
+  migrate   apply pending database migrations and exit
+`;
+
+/** Exit codes: 0 done, 1 runtime failure, 2 bad usage or configuration. */
+async function main(argv: string[]): Promise<number> {
+  const [command = 'serve'] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (command !== 'serve' && command !== 'migrate') {
+    process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) process.stderr.write(`config error: ${problem}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  return command === 'migrate' ? migrate(config) : serve(config);
+}
+
+async function migrate(config: Config): Promise<number> {
+  const database = await openDatabase(config);
+  try {
+    await database.migrate();
+    process.stdout.write(`migrations applied (${database.kind})\n`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function serve(config: Config): Promise<number> {
+  const gatehouse = await openGatehouse(config);
+  const { app } = gatehouse;
+  await app.listen({ port: config.http.port, host: config.http.host });
+  app.log.info(
+    { database: gatehouse.database.kind, algorithm: gatehouse.signer.algorithm },
+    'gatehouse ready',
+  );
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      app.log.info({ signal }, 'shutting down');
+      gatehouse.close().then(
+        () => resolve(0),
+        (error: unknown) => {
+          app.log.error({ err: error }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

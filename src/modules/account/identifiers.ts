@@ -1,0 +1,27 @@
+/**
+ * Usernames: NFKC-normalized letters and digits of any script plus `.`, `_`, `-`, starting with
+ * a letter or digit, 3–32 characters. No `@`, so a login identifier is an email exactly when it
+ * contains one.
+ */
+export const USERNAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N}._-]{2,31}$/u;
+
+export function normalizeUsername(raw: string): string {
+  return raw.normalize('NFKC').trim();
+}
+
+export function usernameProblem(username: string): string | undefined {
+  if (USERNAME_PATTERN.test(username)) return undefined;
+  return 'must be 3-32 letters, digits, ".", "_" or "-", starting with a letter or digit';
+}
+
+export function normalizeEmail(raw: string): string {
+  return raw.normalize('NFKC').trim();
+}
+
+export type Identifier = { kind: 'email'; value: string } | { kind: 'username'; value: string };
+
+/** Login accepts an email or a username in one field. */
+export function parseIdentifier(raw: string): Identifier {
+  const value = raw.normalize('NFKC').trim();
+  return value.includes('@') ? { kind: 'email', value } : { kind: 'username', value };
+}

@@ -1,0 +1,150 @@
+import type { Clock } from '../../clock.js';
+import { uniqueViolation } from '../../adapters/db/errors.js';
+import { errors, type FieldError } from '../../errors.js';
+import {
+  normalizeEmail,
+  normalizeUsername,
+  parseIdentifier,
+  usernameProblem,
+} from './identifiers.js';
+import type { ProfileChanges, UserRepository, UserRow } from './repository.js';
+
+export interface PublicUser {
+  id: string;
+  email: string | null;
+  username: string | null;
+  full_name: string | null;
+  email_verified: boolean;
+  status: string;
+  metadata: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NewAccount {
+  email: string | null;
+  username: string | null;
+  fullName: string | null;
+  passwordHash: string;
+}
+
+export interface ProfilePatch {
+  full_name?: string | null;
+  username?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** Serialized metadata is capped: it rides along in every profile read. */
+export const MAX_METADATA_BYTES = 16_384;
+
+const CONFLICT_FIELDS: Record<string, FieldError> = {
+  users_email_key: { field: 'email', message: 'is already registered' },
+  users_username_key: { field: 'username', message: 'is already taken' },
+};
+
+export function toPublicUser(user: UserRow): PublicUser {
+  return {
+    id: user.id,
+    email: user.email,
+    username: user.username,
+    full_name: user.fullName,
+    email_verified: user.emailVerifiedAt !== null,
+    status: user.status,
+    metadata: user.metadata,
+    created_at: user.createdAt.toISOString(),
+    updated_at: user.updatedAt.toISOString(),
+  };
+}
+
+/** Accounts: the owner of the `users` table for every other module. */
+export class AccountService {
+  constructor(private readonly deps: { users: UserRepository; clock: Clock }) {}
+
+  /** Checks the shape of a new account's identifiers; returns them normalized. */
+  normalizeNewIdentifiers(input: { email?: string | null; username?: string | null }) {
+    const email = input.email ? normalizeEmail(input.email) : null;
+    const username = input.username ? normalizeUsername(input.username) : null;
+    const problems: FieldError[] = [];
+    if (!email && !username) {
+      problems.push({ field: 'email', message: 'an email or a username is required' });
+    }
+    if (username) {
+      const problem = usernameProblem(username);
+      if (problem) problems.push({ field: 'username', message: problem });
+    }
+    if (problems.length > 0) throw errors.validationFailed(problems);
+    return { email, username };
+  }
+
+  /** Inserts the account; the database's unique constraints decide races (→ 409). */
+  async create(account: NewAccount): Promise<UserRow> {
+    const now = this.deps.clock.now();
+    try {
+      return await this.deps.users.insert({ ...account, createdAt: now, updatedAt: now });
+    } catch (error) {
+      throw conflictFrom(error) ?? error;
+    }
+  }
+
+  getById(id: string): Promise<UserRow | undefined> {
+    return this.deps.users.findById(id);
+  }
+
+  async requireActive(id: string): Promise<UserRow> {
+    const user = await this.deps.users.findById(id);
+    if (!user || user.status === 'deleted') throw errors.invalidToken('The account no longer exists.');
+    if (user.status !== 'active') throw errors.forbidden('The account is not active.');
+    return user;
+  }
+
+  /** Finds by email or username (case-insensitive); deleted accounts are never found. */
+  async findByIdentifier(raw: string): Promise<UserRow | undefined> {
+    const identifier = parseIdentifier(raw);
+    if (identifier.value.length === 0 || identifier.value.length > 320) return undefined;
+    const user =
+      identifier.kind === 'email'
+        ? await this.deps.users.findByEmail(identifier.value)
+        : await this.deps.users.findByUsername(identifier.value);
+    return user && user.status !== 'deleted' ? user : undefined;
+  }
+
+  async updateProfile(id: string, patch: ProfilePatch): Promise<UserRow> {
+    const changes: ProfileChanges = {};
+    const problems: FieldError[] = [];
+    if (patch.full_name !== undefined) changes.fullName = patch.full_name?.trim() || null;
+    if (patch.username !== undefined) {
+      const username = normalizeUsername(patch.username);
+      const problem = usernameProblem(username);
+      if (problem) problems.push({ field: 'username', message: problem });
+      changes.username = username;
+    }
+    if (patch.metadata !== undefined) {
+      if (Buffer.byteLength(JSON.stringify(patch.metadata)) > MAX_METADATA_BYTES) {
+        problems.push({
+          field: 'metadata',
+          message: `must serialize to at most ${MAX_METADATA_BYTES} bytes`,
+        });
+      }
+      changes.metadata = patch.metadata;
+    }
+    if (problems.length > 0) throw errors.validationFailed(problems);
+    try {
+      const updated = await this.deps.users.update(id, changes, this.deps.clock.now());
+      if (!updated) throw errors.notFound('The account no longer exists.');
+      return updated;
+    } catch (error) {
+      throw conflictFrom(error) ?? error;
+    }
+  }
+
+  setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    return this.deps.users.setPasswordHash(id, passwordHash);
+  }
+}
+
+function conflictFrom(error: unknown) {
+  const constraint = uniqueViolation(error);
+  if (!constraint) return undefined;
+  const field = CONFLICT_FIELDS[constraint] ?? { field: 'email', message: 'is already in use' };
+  return errors.conflict(`That ${field.field} ${field.message}.`, { errors: [field] });
+}

@@ -1,0 +1,154 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../../clock.js';
+import { errors } from '../../errors.js';
+import type { SessionRepository, SessionRow } from './repository.js';
+
+export interface SessionSettings {
+  refreshTokenTtlSeconds: number;
+  /** Hard cap on a session's life, refreshes or not. */
+  maxLifetimeSeconds: number;
+}
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface StartedSession {
+  session: SessionRow;
+  refreshToken: string;
+}
+
+export type RotationResult =
+  | { kind: 'rotated'; session: SessionRow; refreshToken: string }
+  /** A spent token came back: the session was revoked as compromised. */
+  | { kind: 'reuse_detected'; sessionId: string; userId: string };
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/** 256 random bits, base64url: the opaque refresh token handed to clients. */
+function newRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Refresh tokens are at most this long; anything longer is refused before hashing. */
+const MAX_REFRESH_TOKEN_LENGTH = 256;
+
+export class SessionService {
+  constructor(
+    private readonly deps: {
+      sessions: SessionRepository;
+      clock: Clock;
+      settings: SessionSettings;
+    },
+  ) {}
+
+  /** Opens a session with its first refresh token. */
+  async start(userId: string, client: ClientInfo, amr: string[]): Promise<StartedSession> {
+    const { sessions, clock, settings } = this.deps;
+    const now = clock.now();
+    const absoluteExpiresAt = addSeconds(now, settings.maxLifetimeSeconds);
+    const expiresAt = earliest(addSeconds(now, settings.refreshTokenTtlSeconds), absoluteExpiresAt);
+    const refreshToken = newRefreshToken();
+    const session = await sessions.transaction(async (tx) => {
+      const session = await sessions.insertSession(tx, {
+        userId,
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt,
+        absoluteExpiresAt,
+        ip: client.ip,
+        userAgent: client.userAgent?.slice(0, 512) ?? null,
+        amr,
+      });
+      await sessions.insertRefreshToken(tx, {
+        tokenHash: hashToken(refreshToken),
+        sessionId: session.id,
+        createdAt: now,
+        expiresAt,
+      });
+      return session;
+    });
+    return { session, refreshToken };
+  }
+
+  /**
+   * Spends `refreshToken` and issues its successor. Exactly one of any number of concurrent
+   * calls with the same token rotates it; every other call finds it spent, which is reuse: the
+   * whole session is revoked, including the successor just issued. So parallel refreshes of
+   * one token never leave two live chains — they leave none, and the client logs in again.
+   */
+  async rotate(refreshToken: string): Promise<RotationResult> {
+    const { sessions, clock, settings } = this.deps;
+    if (refreshToken.length === 0 || refreshToken.length > MAX_REFRESH_TOKEN_LENGTH) {
+      throw errors.invalidToken('The refresh token is invalid or expired.');
+    }
+    const tokenHash = hashToken(refreshToken);
+    const now = clock.now();
+
+    const rotated = await sessions.transaction(async (tx) => {
+      const spent = await sessions.spendRefreshToken(tx, tokenHash, now);
+      if (!spent) return undefined;
+      const session = await sessions.findSession(spent.sessionId, tx);
+      if (!session || !isLive(session, now)) {
+        throw errors.invalidToken('The session has ended; log in again.');
+      }
+      const expiresAt = earliest(
+        addSeconds(now, settings.refreshTokenTtlSeconds),
+        session.absoluteExpiresAt,
+      );
+      const successor = newRefreshToken();
+      await sessions.insertRefreshToken(tx, {
+        tokenHash: hashToken(successor),
+        sessionId: session.id,
+        parentId: spent.id,
+        createdAt: now,
+        expiresAt,
+      });
+      await sessions.touchSession(tx, session.id, { lastSeenAt: now, expiresAt });
+      return { kind: 'rotated' as const, session, refreshToken: successor };
+    });
+    if (rotated) return rotated;
+
+    const known = await sessions.findRefreshToken(tokenHash);
+    if (known?.usedAt) {
+      const session = await sessions.findSession(known.sessionId);
+      await sessions.revokeSession(known.sessionId, now, 'refresh_token_reuse');
+      return { kind: 'reuse_detected', sessionId: known.sessionId, userId: session!.userId };
+    }
+    throw errors.invalidToken('The refresh token is invalid or expired.');
+  }
+
+  /** Whether an access token's session still stands (not revoked, not past its hard end). */
+  async isActive(sessionId: string, userId: string): Promise<boolean> {
+    const state = await this.deps.sessions.findSessionState(sessionId);
+    return (
+      state !== undefined &&
+      state.userId === userId &&
+      state.revokedAt === null &&
+      state.absoluteExpiresAt > this.deps.clock.now()
+    );
+  }
+
+  revoke(sessionId: string, reason: string): Promise<boolean> {
+    return this.deps.sessions.revokeSession(sessionId, this.deps.clock.now(), reason);
+  }
+
+  revokeAll(userId: string, reason: string): Promise<string[]> {
+    return this.deps.sessions.revokeUserSessions(userId, this.deps.clock.now(), reason);
+  }
+}
+
+function isLive(session: SessionRow, now: Date): boolean {
+  return session.revokedAt === null && session.expiresAt > now && session.absoluteExpiresAt > now;
+}
+
+function addSeconds(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
+}
+
+function earliest(a: Date, b: Date): Date {
+  return a < b ? a : b;
+}
