@@ -105,7 +105,9 @@ class EnvReader {
     if (!found) return fallback;
     const match = allowed.find((a) => a.toLowerCase() === found.value.toLowerCase());
     if (!match) {
-      this.problems.push(`${found.name}: must be one of ${allowed.join(', ')}, got "${found.value}"`);
+      this.problems.push(
+        `${found.name}: must be one of ${allowed.join(', ')}, got "${found.value}"`,
+      );
       return fallback;
     }
     return match;
@@ -123,7 +125,9 @@ class EnvReader {
       return undefined;
     }
     if (!protocols.includes(parsed.protocol)) {
-      this.problems.push(`${found.name}: must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+      this.problems.push(
+        `${found.name}: must use ${protocols.join(' or ')}, got ${parsed.protocol}`,
+      );
       return undefined;
     }
     return found.value;
@@ -135,10 +139,9 @@ export function loadConfig(env: Env = process.env): Config {
 
   const port = r.int('PORT', 8000, 0, 65535);
   const host = r.string('HOST', '0.0.0.0');
-  const publicUrl = (r.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(
-    /\/+$/,
-    '',
-  );
+  const publicUrl = (
+    r.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`
+  ).replace(/\/+$/, '');
   const databaseUrl = r.url('DATABASE_URL', ['postgres:', 'postgresql:']);
 
   const algorithm = r.oneOf<SigningAlgorithm>('JWT_ALGORITHM', 'ES256', [
@@ -155,7 +158,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const keyEncryptionKey = r.optional('KEY_ENCRYPTION_KEY');
   if (keyEncryptionKey !== undefined && Buffer.byteLength(keyEncryptionKey) < 32) {
-    r.problems.push('KEY_ENCRYPTION_KEY: must be at least 32 characters (use 32 random bytes, base64)');
+    r.problems.push(
+      'KEY_ENCRYPTION_KEY: must be at least 32 characters (use 32 random bytes, base64)',
+    );
   }
 
   const level = r.oneOf('LOG_LEVEL', 'info', [

@@ -24,7 +24,10 @@ export interface GatehouseOptions {
 }
 
 /** Opens every adapter from config and builds the HTTP app on top: one call for serve and tests. */
-export async function openGatehouse(config: Config, options: GatehouseOptions = {}): Promise<Gatehouse> {
+export async function openGatehouse(
+  config: Config,
+  options: GatehouseOptions = {},
+): Promise<Gatehouse> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? loggerOptions(config.log.level);
   const database = options.database ?? (await openDatabase(config));

@@ -105,7 +105,9 @@ export function installProblemHandlers(app: FastifyInstance): void {
       return sendProblem(
         request,
         reply,
-        errors.methodNotAllowed(`${request.method} is not allowed here; use ${allowed.join(', ')}.`),
+        errors.methodNotAllowed(
+          `${request.method} is not allowed here; use ${allowed.join(', ')}.`,
+        ),
       );
     }
     return sendProblem(request, reply, errors.notFound(`No resource at ${path}.`));

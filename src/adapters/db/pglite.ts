@@ -11,7 +11,15 @@ import { MIGRATIONS_FOLDER, MIGRATION_LOCK_ID, type Database, type Db } from './
  * Embedded PostgreSQL (WASM) persisted in a directory: the zero-setup default. `memory://`
  * keeps it in memory; `loadDataDir` starts from a dump (tests copy a migrated template).
  */
-export async function openPgliteDatabase(directory: string, loadDataDir?: Blob): Promise<Database> {
+export interface PgliteDatabase extends Database {
+  /** A tarball of the data directory, loadable with `openPgliteDatabase(dir, dump)`. */
+  dump(): Promise<Blob>;
+}
+
+export async function openPgliteDatabase(
+  directory: string,
+  loadDataDir?: Blob,
+): Promise<PgliteDatabase> {
   if (!directory.startsWith('memory://')) mkdirSync(directory, { recursive: true });
   const client = await PGlite.create(directory, { extensions: { citext }, loadDataDir });
   const db = drizzle(client, { schema }) as unknown as Db;
@@ -29,6 +37,9 @@ export async function openPgliteDatabase(directory: string, loadDataDir?: Blob):
       } finally {
         await db.execute(sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK_ID})`);
       }
+    },
+    async dump() {
+      return client.dumpDataDir('none');
     },
     async close() {
       if (!client.closed) await client.close();

@@ -39,10 +39,7 @@ export const users = pgTable(
   },
   (t) => [
     check('users_identifier_present', sql`${t.email} IS NOT NULL OR ${t.username} IS NOT NULL`),
-    check(
-      'users_status_valid',
-      sql`${t.status} IN ('active', 'locked', 'disabled', 'deleted')`,
-    ),
+    check('users_status_valid', sql`${t.status} IN ('active', 'locked', 'disabled', 'deleted')`),
     index('users_created_at_id_idx').on(t.createdAt, t.id),
   ],
 );

@@ -14,7 +14,11 @@ import {
 import type { Clock } from '../../clock.js';
 import { errors } from '../../errors.js';
 import type { SealedBox } from './sealed-box.js';
-import type { NewSigningKey, SigningKeyRepository, SigningKeyRow } from './signing-key-repository.js';
+import type {
+  NewSigningKey,
+  SigningKeyRepository,
+  SigningKeyRow,
+} from './signing-key-repository.js';
 import {
   buildAccessToken,
   invalidTokenFrom,
@@ -121,7 +125,9 @@ export class AsymmetricTokenSigner implements TokenSigner {
   async rotate(): Promise<string> {
     const key = await this.generateKey();
     // Old keys keep verifying for one access-token lifetime plus a minute of clock skew.
-    const retireAfter = new Date(this.clock.now().getTime() + (this.settings.ttlSeconds + 60) * 1000);
+    const retireAfter = new Date(
+      this.clock.now().getTime() + (this.settings.ttlSeconds + 60) * 1000,
+    );
     await this.repository.rotate(this.algorithm, retireAfter, key);
     await this.reload();
     return key.kid;
@@ -188,9 +194,7 @@ export class AsymmetricTokenSigner implements TokenSigner {
     let pem = row.privateKey;
     if (row.encryption === 'aes-256-gcm') {
       if (!this.box) {
-        throw new Error(
-          `signing key ${row.kid} is encrypted but KEY_ENCRYPTION_KEY is not set`,
-        );
+        throw new Error(`signing key ${row.kid} is encrypted but KEY_ENCRYPTION_KEY is not set`);
       }
       pem = this.box.open(row.privateKey, `signing-key:${row.kid}`);
     }

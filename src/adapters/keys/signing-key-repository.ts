@@ -24,22 +24,13 @@ export class SigningKeyRepository {
    * Inserts the key made by `create` unless a usable key of `alg` already exists. Runs under a
    * transaction-level advisory lock: replicas starting together create exactly one key.
    */
-  async ensureKey(
-    alg: string,
-    now: Date,
-    create: () => Promise<NewSigningKey>,
-  ): Promise<void> {
+  async ensureKey(alg: string, now: Date, create: () => Promise<NewSigningKey>): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK_ID})`);
       const existing = await tx
         .select({ kid: signingKeys.kid })
         .from(signingKeys)
-        .where(
-          and(
-            eq(signingKeys.alg, alg),
-            isNull(signingKeys.retireAfter),
-          ),
-        )
+        .where(and(eq(signingKeys.alg, alg), isNull(signingKeys.retireAfter)))
         .limit(1);
       if (existing.length === 0) await tx.insert(signingKeys).values(await create());
     });

@@ -78,6 +78,7 @@ export function invalidTokenFrom(error: unknown): Error {
   if (error instanceof joseErrors.JWTExpired) {
     return errors.invalidToken('The access token has expired.', { cause: error });
   }
-  if (error instanceof joseErrors.JOSEError) return errors.invalidToken(undefined, { cause: error });
+  if (error instanceof joseErrors.JOSEError)
+    return errors.invalidToken(undefined, { cause: error });
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -92,7 +92,8 @@ export class AccountService {
 
   async requireActive(id: string): Promise<UserRow> {
     const user = await this.deps.users.findById(id);
-    if (!user || user.status === 'deleted') throw errors.invalidToken('The account no longer exists.');
+    if (!user || user.status === 'deleted')
+      throw errors.invalidToken('The account no longer exists.');
     if (user.status !== 'active') throw errors.forbidden('The account is not active.');
     return user;
   }

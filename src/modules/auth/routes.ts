@@ -47,7 +47,10 @@ export function authRoutes(deps: {
       },
       async (request, reply) => {
         const { email, username, password, full_name } = request.body;
-        return registered(reply, await auth.register({ email, username, password, fullName: full_name }));
+        return registered(
+          reply,
+          await auth.register({ email, username, password, fullName: full_name }),
+        );
       },
     );
 
@@ -90,9 +93,15 @@ export function authRoutes(deps: {
         ]);
       }
       const { user, tokens } = await auth.login(who, password, clientOf(request));
-      return reply.header('cache-control', 'no-store').send({ ...tokens, user: toPublicUser(user) });
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ ...tokens, user: toPublicUser(user) });
     };
-    app.post('/auth/login', { schema: { ...loginSchema, summary: 'Log in with a password' } }, login);
+    app.post(
+      '/auth/login',
+      { schema: { ...loginSchema, summary: 'Log in with a password' } },
+      login,
+    );
     app.post('/auth/signin', { schema: { ...loginSchema, summary: 'Alias of login' } }, login);
 
     app.post(

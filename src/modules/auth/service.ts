@@ -38,7 +38,10 @@ export class AuthService {
   async register(input: Registration): Promise<UserRow> {
     const { accounts, hasher } = this.deps;
     const { email, username } = accounts.normalizeNewIdentifiers(input);
-    const weakness = checkPassword(input.password, this.deps.passwordMinLength, { email, username });
+    const weakness = checkPassword(input.password, this.deps.passwordMinLength, {
+      email,
+      username,
+    });
     if (weakness) throw errors.weakPassword(weakness);
     const passwordHash = await hasher.hash(input.password);
     return accounts.create({
@@ -86,7 +89,12 @@ export class AuthService {
       await this.deps.sessions.revoke(result.session.id, 'account_inactive');
       throw errors.invalidToken('The account is no longer active.');
     }
-    const tokens = await this.issue(user, result.session.id, result.session.amr, result.refreshToken);
+    const tokens = await this.issue(
+      user,
+      result.session.id,
+      result.session.amr,
+      result.refreshToken,
+    );
     return { user, tokens };
   }
 

@@ -13,18 +13,12 @@ export class SessionRepository {
     return this.db.transaction(work);
   }
 
-  async insertSession(
-    tx: Executor,
-    values: typeof sessions.$inferInsert,
-  ): Promise<SessionRow> {
+  async insertSession(tx: Executor, values: typeof sessions.$inferInsert): Promise<SessionRow> {
     const [row] = await tx.insert(sessions).values(values).returning();
     return row!;
   }
 
-  async insertRefreshToken(
-    tx: Executor,
-    values: typeof refreshTokens.$inferInsert,
-  ): Promise<void> {
+  async insertRefreshToken(tx: Executor, values: typeof refreshTokens.$inferInsert): Promise<void> {
     await tx.insert(refreshTokens).values(values);
   }
 
