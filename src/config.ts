@@ -125,9 +125,9 @@ class EnvReader {
       return undefined;
     }
     if (!protocols.includes(parsed.protocol)) {
-      this.problems.push(
-        `${found.name}: must use ${protocols.join(' or ')}, got ${parsed.protocol}`,
-      );
+      // Echo the scheme only when it is one ("user:pass@host" parses with the user as scheme).
+      const got = found.value.includes('://') ? `, got ${parsed.protocol}` : '';
+      this.problems.push(`${found.name}: must use ${protocols.join(' or ')}${got}`);
       return undefined;
     }
     return found.value;

@@ -46,6 +46,7 @@ export async function openGatehouse(
       iterations: config.passwords.hashIterations,
       parallelism: config.passwords.hashParallelism,
     });
+    await hasher.warmUp();
     const app = await buildApp({
       config,
       database,

@@ -34,5 +34,13 @@ export function chooseKeyEncryption(options: {
     }
   }
   chmodSync(file, 0o600);
-  return { box: new SealedBox(readFileSync(file, 'utf8').trim()), source: 'embedded-file' };
+  const key = readFileSync(file, 'utf8').trim();
+  // An empty file (a crash or full disk between create and write) would otherwise yield a key
+  // anyone can derive; the same 32-byte floor as KEY_ENCRYPTION_KEY.
+  if (Buffer.byteLength(key) < 32) {
+    throw new Error(
+      `${file} is empty or shorter than 32 bytes; restore it or set KEY_ENCRYPTION_KEY`,
+    );
+  }
+  return { box: new SealedBox(key), source: 'embedded-file' };
 }

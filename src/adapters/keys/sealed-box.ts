@@ -31,7 +31,11 @@ export class SealedBox {
     if (version !== 'v1' || !iv || !tag || ciphertext === undefined) {
       throw new Error('sealed value has an unknown format');
     }
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    // A fixed tag length: otherwise GCM accepts a truncated tag (down to 4 bytes), weakening
+    // the integrity check to as little as 32 bits.
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'), {
+      authTagLength: 16,
+    });
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([

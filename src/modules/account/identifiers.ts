@@ -1,9 +1,12 @@
 /**
  * Usernames: NFKC-normalized letters and digits of any script plus `.`, `_`, `-`, starting with
  * a letter or digit, 3–32 characters. No `@`, so a login identifier is an email exactly when it
- * contains one.
+ * contains one. Combining marks may follow the first character (Devanagari and Arabic need
+ * them for vowels); default-ignorable code points (Hangul fillers, zero-width characters) are
+ * refused: they render as nothing, so `alice` plus one of them would pass for `alice`.
  */
-export const USERNAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N}._-]{2,31}$/u;
+export const USERNAME_PATTERN =
+  /^(?!.*\p{Default_Ignorable_Code_Point})[\p{L}\p{N}][\p{L}\p{M}\p{N}._-]{2,31}$/u;
 
 export function normalizeUsername(raw: string): string {
   return raw.normalize('NFKC').trim();

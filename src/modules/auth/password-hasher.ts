@@ -45,8 +45,17 @@ export class PasswordHasher {
    * no password: the response time then says nothing about which accounts exist.
    */
   async burn(password: string): Promise<void> {
+    await this.verify(await this.dummyHashOnce(), password);
+  }
+
+  /** Computes the decoy hash ahead of the first unknown-user login, which would pay for it. */
+  warmUp(): Promise<void> {
+    return this.dummyHashOnce().then(() => undefined);
+  }
+
+  private dummyHashOnce(): Promise<string> {
     this.dummyHash ??= this.hash(randomBytes(16).toString('base64url'));
-    await this.verify(await this.dummyHash, password);
+    return this.dummyHash;
   }
 
   /** True when the stored hash is not argon2id with the current parameters. */
