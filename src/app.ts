@@ -5,11 +5,12 @@ import type { Database } from './adapters/db/index.js';
 import type { TokenSigner } from './adapters/keys/index.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { errors } from './errors.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { installProblemHandlers } from './http/problem.js';
 import { requestIdFor } from './http/request-id.js';
 import { ProblemSchema, UserSchema } from './http/schemas.js';
-import { createValidatorCompiler } from './http/validation.js';
+import { createValidatorCompiler, unstorableField } from './http/validation.js';
 import { UserRepository } from './modules/account/repository.js';
 import { accountRoutes } from './modules/account/routes.js';
 import { AccountService } from './modules/account/service.js';
@@ -87,7 +88,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     }
     parseJson(request, text, done);
   });
+  // Only JSON and the OAuth2 form are read: a text/plain body is a 415, not a string.
+  app.removeContentTypeParser('text/plain');
   await app.register(formbody, { bodyLimit: config.http.bodyLimitBytes });
+  // Text the database cannot store would otherwise fail there, as a 500.
+  app.addHook('preValidation', async (request) => {
+    const problem = unstorableField(request.body);
+    if (problem) throw errors.validationFailed([problem]);
+  });
 
   app.addSchema(ProblemSchema);
   app.addSchema(UserSchema);

@@ -59,3 +59,43 @@ function fieldName(path: string[], context: string | undefined): string {
   if (path.length > 0) return path.join('.');
   return context ?? 'body';
 }
+
+/** Deepest nesting accepted anywhere in a body (metadata is the only free-form part). */
+export const MAX_BODY_DEPTH = 32;
+
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
+
+function unstorable(text: string): boolean {
+  return text.includes('\u0000') || UNPAIRED_SURROGATE.test(text);
+}
+
+/**
+ * Finds what PostgreSQL cannot store (NUL characters and unpaired surrogates, in text and in
+ * jsonb, keys included) or would choke on (very deep nesting), so it is refused as a 422
+ * before it reaches the database as a 500. Returns the first offending field.
+ */
+export function unstorableField(value: unknown, path: string[] = []): FieldError | undefined {
+  if (typeof value === 'string') {
+    return unstorable(value)
+      ? { field: fieldName(path, 'body'), message: 'must not contain NUL or unpaired surrogates' }
+      : undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  if (path.length >= MAX_BODY_DEPTH) {
+    return {
+      field: fieldName(path, 'body'),
+      message: `must not be nested more than ${MAX_BODY_DEPTH} levels deep`,
+    };
+  }
+  for (const [key, child] of Object.entries(value)) {
+    if (unstorable(key)) {
+      return {
+        field: fieldName(path, 'body'),
+        message: 'keys must not contain NUL or unpaired surrogates',
+      };
+    }
+    const found = unstorableField(child, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -31,21 +31,27 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   if (TEST_DB_KIND === 'pglite') {
     const template = new Blob([readFileSync(PGLITE_TEMPLATE)]);
-    let instance: Database | undefined;
+    // Chained: concurrent open() calls (two apps starting together) share one instance.
+    let instance: Promise<Database | undefined> = Promise.resolve(undefined);
+    let everOpened = false;
     const directory = options.directory ?? 'memory://';
     return {
       kind: 'pglite',
       url: undefined,
-      async open() {
-        // A PGlite directory belongs to one instance: reopen after close, share while open.
-        if (!instance || (await isClosed(instance))) {
-          const reopening = directory !== 'memory://' && instance !== undefined;
-          instance = await openPgliteDatabase(directory, reopening ? undefined : template);
-        }
-        return instance;
+      open() {
+        const opening = instance.then(async (current) => {
+          // A PGlite directory belongs to one instance: reopen after close, share while open.
+          if (current && !(await isClosed(current))) return current;
+          const reopening = directory !== 'memory://' && everOpened;
+          const opened = await openPgliteDatabase(directory, reopening ? undefined : template);
+          everOpened = true;
+          return opened;
+        });
+        instance = opening.catch(() => undefined);
+        return opening;
       },
       async drop() {
-        await instance?.close();
+        await (await instance)?.close();
       },
     };
   }

@@ -80,6 +80,10 @@ export class AsymmetricTokenSigner implements TokenSigner {
       signer.generateKey(),
     );
     await signer.reload();
+    // Fail at start, not on every login, when the key that sealed the signing key is gone.
+    const active = signer.activeKey();
+    active.privateKey = signer.decryptPrivateKey(active.row);
+    await active.privateKey;
     return signer;
   }
 
@@ -196,7 +200,15 @@ export class AsymmetricTokenSigner implements TokenSigner {
       if (!this.box) {
         throw new Error(`signing key ${row.kid} is encrypted but KEY_ENCRYPTION_KEY is not set`);
       }
-      pem = this.box.open(row.privateKey, `signing-key:${row.kid}`);
+      try {
+        pem = this.box.open(row.privateKey, `signing-key:${row.kid}`);
+      } catch (error) {
+        throw new Error(
+          `signing key ${row.kid} cannot be decrypted: KEY_ENCRYPTION_KEY (or the embedded ` +
+            'key file in DATA_DIR/keys) is not the one it was sealed with',
+          { cause: error },
+        );
+      }
     }
     return importPKCS8(pem, row.alg);
   }

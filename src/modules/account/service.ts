@@ -63,12 +63,16 @@ export class AccountService {
   /** Checks the shape of a new account's identifiers; returns them normalized. */
   normalizeNewIdentifiers(input: { email?: string | null; username?: string | null }) {
     const email = input.email ? normalizeEmail(input.email) : null;
-    const username = input.username ? normalizeUsername(input.username) : null;
+    // A given username is checked after normalization: "   " must not become "".
+    const username =
+      input.username === undefined || input.username === null
+        ? null
+        : normalizeUsername(input.username);
     const problems: FieldError[] = [];
     if (!email && !username) {
       problems.push({ field: 'email', message: 'an email or a username is required' });
     }
-    if (username) {
+    if (username !== null) {
       const problem = usernameProblem(username);
       if (problem) problems.push({ field: 'username', message: problem });
     }
