@@ -102,6 +102,9 @@ function gatehouseEnv(port: number, databaseUrl: string, dataDir: string): NodeJ
     RATE_LIMIT_ENABLED: 'false',
     KEY_ENCRYPTION_KEY,
     DATA_DIR: dataDir,
+    // The recommended production setting (npm start and the Helm chart set it too): one libuv
+    // thread per core, where argon2 runs.
+    UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(os.availableParallelism()),
   };
 }
 
@@ -331,7 +334,7 @@ function machineInfo(pgVersion: string): string[] {
     `cores: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown'} (os.availableParallelism ${os.availableParallelism()})`,
     `memory: ${fmt(os.totalmem() / 2 ** 30, 1)} GiB · ${os.type()} ${os.release()} ${os.arch()}`,
     `node ${process.version} · fastify ${fastify.version} · PostgreSQL ${pgVersion} (local)`,
-    `UV_THREADPOOL_SIZE: ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'} · server runtime: ${SETTINGS.runtime === 'dist' ? 'node dist/main.js (compiled)' : 'node --import tsx src/main.ts'}`,
+    `server UV_THREADPOOL_SIZE: ${process.env.UV_THREADPOOL_SIZE ?? os.availableParallelism()} · server runtime: ${SETTINGS.runtime === 'dist' ? 'node dist/main.js (compiled)' : 'node --import tsx src/main.ts'}`,
     `load generator: autocannon in the bench process on the same machine (shares the ${cpus.length} cores)`,
   ];
 }
@@ -375,27 +378,37 @@ interface Argon2Baseline {
   cpuMsPerVerify: number;
 }
 
-/** The raw argon2id rate, in a process of its own (the server sits idle meanwhile). */
+/**
+ * The raw argon2id rate, in a process of its own (the server sits idle meanwhile). Measured
+ * with one verify in flight per core and with as many in flight as login connections; the
+ * better of the two is the baseline, so the ratio is against the fastest this machine hashes.
+ */
 async function argon2Baseline(label: string): Promise<Argon2Baseline> {
   const { memoryKib, iterations, parallelism } = SETTINGS.argon2;
-  const line = await runHelper(
-    'argon2-baseline.ts',
-    {
-      ARGON2_MEMORY_KIB: String(memoryKib),
-      ARGON2_ITERATIONS: String(iterations),
-      ARGON2_PARALLELISM: String(parallelism),
-      ARGON2_CONCURRENCY: String(SETTINGS.connections.login),
-      ARGON2_DURATION_MS: String(SETTINGS.argon2DurationMs),
-    },
-    60_000,
-  );
-  const result = JSON.parse(line) as Argon2Baseline;
-  log(
-    `raw argon2id ${label} (m=${memoryKib}, t=${iterations}, p=${parallelism}, ` +
-      `${SETTINGS.connections.login} in flight): ${fmt(result.verifiesPerSecond, 1)} verifies/s ` +
-      `(${result.completed} in ${fmt(result.seconds, 1)} s, ${fmt(result.cpuMsPerVerify, 1)} ms CPU each)`,
-  );
-  return result;
+  let best: Argon2Baseline | undefined;
+  for (const inFlight of [os.availableParallelism(), SETTINGS.connections.login]) {
+    const line = await runHelper(
+      'argon2-baseline.ts',
+      {
+        ARGON2_MEMORY_KIB: String(memoryKib),
+        ARGON2_ITERATIONS: String(iterations),
+        ARGON2_PARALLELISM: String(parallelism),
+        ARGON2_CONCURRENCY: String(inFlight),
+        // Per core: the same thread pool the server gets; per connection: libuv's default.
+        UV_THREADPOOL_SIZE: String(inFlight === os.availableParallelism() ? inFlight : 4),
+        ARGON2_DURATION_MS: String(SETTINGS.argon2DurationMs),
+      },
+      60_000,
+    );
+    const result = JSON.parse(line) as Argon2Baseline;
+    log(
+      `raw argon2id ${label} (m=${memoryKib}, t=${iterations}, p=${parallelism}, ` +
+        `${inFlight} in flight): ${fmt(result.verifiesPerSecond, 1)} verifies/s ` +
+        `(${result.completed} in ${fmt(result.seconds, 1)} s, ${fmt(result.cpuMsPerVerify, 1)} ms CPU each)`,
+    );
+    if (!best || result.verifiesPerSecond > best.verifiesPerSecond) best = result;
+  }
+  return best!;
 }
 
 let cleaning: Promise<void> | undefined;
@@ -519,7 +532,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [
     { metric: 'Password logins/s', value: fmt(logins.rps, 1), target: '—', verdict: '—' },
     {
-      metric: `Raw argon2id verifies/s (baseline, ${SETTINGS.connections.login} in flight)`,
+      metric: 'Raw argon2id verifies/s (baseline, best of per-core and per-connection concurrency)',
       value:
         `${fmt(argon2Rate, 1)} (before ${fmt(argon2Before.verifiesPerSecond, 1)}, ` +
         `after ${fmt(argon2After.verifiesPerSecond, 1)})`,

@@ -101,9 +101,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addSchema(UserSchema);
   await registerDocs(app, { publicUrl: config.http.publicUrl, version: VERSION });
 
-  const accounts = new AccountService({ users: new UserRepository(database.db), clock });
+  const accounts = new AccountService({ users: new UserRepository(database), clock });
   const sessions = new SessionService({
-    sessions: new SessionRepository(database.db),
+    sessions: new SessionRepository(database),
     clock,
     settings: {
       refreshTokenTtlSeconds: config.tokens.refreshTokenTtlSeconds,

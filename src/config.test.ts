@@ -49,6 +49,7 @@ describe('loadConfig defaults', () => {
       hashMemoryKib: 19_456,
       hashIterations: 2,
       hashParallelism: 1,
+      hashConcurrency: 0,
     });
   });
 
@@ -86,6 +87,7 @@ describe('loadConfig values', () => {
       PASSWORD_HASH_MEMORY_KIB: '65536',
       PASSWORD_HASH_ITERATIONS: '3',
       PASSWORD_HASH_PARALLELISM: '4',
+      PASSWORD_HASH_CONCURRENCY: '3',
       LOG_LEVEL: 'debug',
     });
     expect(config.http).toEqual({
@@ -114,6 +116,7 @@ describe('loadConfig values', () => {
       hashMemoryKib: 65_536,
       hashIterations: 3,
       hashParallelism: 4,
+      hashConcurrency: 3,
     });
     expect(config.log.level).toBe('debug');
   });

@@ -39,6 +39,8 @@ export interface Config {
     readonly hashMemoryKib: number;
     readonly hashIterations: number;
     readonly hashParallelism: number;
+    /** Hashes computed at once (0 = one per CPU core); the rest wait their turn. */
+    readonly hashConcurrency: number;
   };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -199,6 +201,7 @@ export function loadConfig(env: Env = process.env): Config {
       hashMemoryKib: r.int('PASSWORD_HASH_MEMORY_KIB', 19_456, 8, 4_194_304),
       hashIterations: r.int('PASSWORD_HASH_ITERATIONS', 2, 1, 100),
       hashParallelism: r.int('PASSWORD_HASH_PARALLELISM', 1, 1, 16),
+      hashConcurrency: r.int('PASSWORD_HASH_CONCURRENCY', 0, 0, 64),
     },
     log: { level },
   };

@@ -45,6 +45,7 @@ export async function openGatehouse(
       memoryKib: config.passwords.hashMemoryKib,
       iterations: config.passwords.hashIterations,
       parallelism: config.passwords.hashParallelism,
+      concurrency: config.passwords.hashConcurrency,
     });
     await hasher.warmUp();
     const app = await buildApp({

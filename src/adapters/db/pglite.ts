@@ -26,6 +26,9 @@ export async function openPgliteDatabase(
   return {
     kind: 'pglite',
     db,
+    async query<Row>(_name: string, text: string, values: unknown[]) {
+      return (await client.query<Row>(text, values)).rows;
+    },
     async ping() {
       await client.query('SELECT 1');
     },

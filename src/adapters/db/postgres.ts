@@ -23,6 +23,10 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
   return {
     kind: 'postgres',
     db,
+    async query<Row>(name: string, text: string, values: unknown[]) {
+      const result = await pool.query({ name, text, values });
+      return result.rows as Row[];
+    },
     async ping() {
       await pool.query('SELECT 1');
     },

@@ -10,6 +10,12 @@ export type Executor = Db | Tx;
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
   readonly db: Db;
+  /**
+   * Runs fixed SQL as a named prepared statement: parsed and planned once per connection. For
+   * the few hot statements whose Drizzle form would cost more than the database work itself;
+   * columns should be aliased to the camelCase names the caller's row type uses.
+   */
+  query<Row>(name: string, text: string, values: unknown[]): Promise<Row[]>;
   /** Cheap round trip used by `/ready`. */
   ping(): Promise<void>;
   /** Applies pending migrations under a PostgreSQL advisory lock, so replicas never collide. */

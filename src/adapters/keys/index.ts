@@ -6,6 +6,7 @@ import { HmacTokenSigner } from './hmac-signer.js';
 import type { SealedBox } from './sealed-box.js';
 import { SigningKeyRepository } from './signing-key-repository.js';
 import type { TokenSigner } from './types.js';
+import { VerifyCachingSigner } from './verify-cache.js';
 
 export type { AccessTokenClaims, TokenSigner, VerifiedAccessToken } from './types.js';
 export { SealedBox } from './sealed-box.js';
@@ -27,11 +28,13 @@ export async function createTokenSigner(options: {
     // Config validation guarantees the secret is present for HS256.
     return new HmacTokenSigner(tokens.secretKey ?? '', settings, options.clock);
   }
-  return AsymmetricTokenSigner.create({
+  const signer = await AsymmetricTokenSigner.create({
     algorithm: tokens.algorithm,
     repository: new SigningKeyRepository(options.db),
     box: options.box,
     settings,
     clock: options.clock,
   });
+  // Public-key checks are the costly part of a request; HMAC ones are cheap enough as they are.
+  return new VerifyCachingSigner(signer, options.clock);
 }

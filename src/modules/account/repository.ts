@@ -1,5 +1,5 @@
-import { eq } from 'drizzle-orm';
-import type { Db } from '../../adapters/db/index.js';
+import { eq, sql } from 'drizzle-orm';
+import type { Database, Db } from '../../adapters/db/index.js';
 import { users } from '../../adapters/db/schema.js';
 
 export type UserRow = typeof users.$inferSelect;
@@ -8,7 +8,24 @@ export type ProfileChanges = Partial<Pick<UserRow, 'fullName' | 'username' | 'me
 
 /** The only code touching `users`. */
 export class UserRepository {
-  constructor(private readonly db: Db) {}
+  private readonly db: Db;
+  // Lookups on every login and profile read: prepared once, not rebuilt per call.
+  private readonly byId;
+  private readonly byEmail;
+  private readonly byUsername;
+
+  constructor(database: Database) {
+    this.db = database.db;
+    const lookup = (column: typeof users.id | typeof users.email | typeof users.username) =>
+      this.db
+        .select()
+        .from(users)
+        .where(eq(column, sql.placeholder('value')))
+        .limit(1);
+    this.byId = lookup(users.id).prepare('user_by_id');
+    this.byEmail = lookup(users.email).prepare('user_by_email');
+    this.byUsername = lookup(users.username).prepare('user_by_username');
+  }
 
   async insert(values: NewUser): Promise<UserRow> {
     const [row] = await this.db.insert(users).values(values).returning();
@@ -16,19 +33,16 @@ export class UserRepository {
   }
 
   async findById(id: string): Promise<UserRow | undefined> {
-    const [row] = await this.db.select().from(users).where(eq(users.id, id)).limit(1);
-    return row;
+    return (await this.byId.execute({ value: id }))[0];
   }
 
   /** citext columns: the comparison ignores case. */
   async findByEmail(email: string): Promise<UserRow | undefined> {
-    const [row] = await this.db.select().from(users).where(eq(users.email, email)).limit(1);
-    return row;
+    return (await this.byEmail.execute({ value: email }))[0];
   }
 
   async findByUsername(username: string): Promise<UserRow | undefined> {
-    const [row] = await this.db.select().from(users).where(eq(users.username, username)).limit(1);
-    return row;
+    return (await this.byUsername.execute({ value: username }))[0];
   }
 
   async update(id: string, changes: ProfileChanges, now: Date): Promise<UserRow | undefined> {

@@ -1,68 +1,136 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
-import type { Db, Executor } from '../../adapters/db/index.js';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Database, Db } from '../../adapters/db/index.js';
 import { refreshTokens, sessions } from '../../adapters/db/schema.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+export type NewSession = Omit<typeof sessions.$inferInsert, 'id'>;
+
+/** Session columns as SessionRow's property names, for the raw hot-path statements. */
+const SESSION_COLUMNS: [column: string, property: keyof SessionRow][] = [
+  ['id', 'id'],
+  ['user_id', 'userId'],
+  ['created_at', 'createdAt'],
+  ['last_seen_at', 'lastSeenAt'],
+  ['expires_at', 'expiresAt'],
+  ['absolute_expires_at', 'absoluteExpiresAt'],
+  ['ip', 'ip'],
+  ['user_agent', 'userAgent'],
+  ['amr', 'amr'],
+  ['revoked_at', 'revokedAt'],
+  ['revoke_reason', 'revokeReason'],
+];
+const sessionColumns = (table: string) =>
+  SESSION_COLUMNS.map(([column, property]) => `${table}.${column} AS "${property}"`).join(', ');
+
+/** One round trip: the session and its first refresh token are created together or not at all. */
+const START_SESSION = `
+WITH session AS (
+  INSERT INTO sessions (user_id, created_at, last_seen_at, expires_at, absolute_expires_at,
+                        ip, user_agent, amr)
+  VALUES ($1, $2, $2, $3, $4, $5, $6, $7::jsonb)
+  RETURNING *
+), token AS (
+  INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)
+  SELECT $8, session.id, $2, session.expires_at FROM session
+)
+SELECT ${sessionColumns('session')} FROM session`;
+
+/**
+ * One atomic statement: spend the presented token, slide the session's expiry, insert the
+ * successor. The conditional UPDATE of `spent` takes the token's row lock and re-checks
+ * `used_at` once a concurrent rotation commits, so exactly one caller spends a token.
+ * `spent` = 0 means the token was not spendable; a spent token with no session row means the
+ * session had ended (revoked or expired) and no successor was made.
+ * $1 now, $2 presented hash, $3 successor hash, $4 new sliding expiry (before the absolute cap).
+ */
+const ROTATE_REFRESH_TOKEN = `
+WITH spent AS (
+  UPDATE refresh_tokens SET used_at = $1
+  WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $1
+  RETURNING id, session_id
+), live AS (
+  UPDATE sessions s
+  SET last_seen_at = $1, expires_at = LEAST($4::timestamptz, s.absolute_expires_at)
+  FROM spent
+  WHERE s.id = spent.session_id AND s.revoked_at IS NULL
+    AND s.expires_at > $1 AND s.absolute_expires_at > $1
+  RETURNING s.*, spent.id AS spent_id
+), successor AS (
+  INSERT INTO refresh_tokens (token_hash, session_id, parent_id, created_at, expires_at)
+  SELECT $3, live.id, live.spent_id, $1, live.expires_at FROM live
+)
+SELECT (SELECT count(*) FROM spent)::int AS spent, ${sessionColumns('live')}
+FROM (SELECT 1) AS one LEFT JOIN live ON true`;
+
+type RotationRow = { spent: number } & { [K in keyof SessionRow]: SessionRow[K] | null };
 
 /** The only code touching `sessions` and `refresh_tokens`. */
 export class SessionRepository {
-  constructor(private readonly db: Db) {}
+  private readonly db: Db;
+  private readonly sessionState;
 
-  transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
-  }
-
-  async insertSession(tx: Executor, values: typeof sessions.$inferInsert): Promise<SessionRow> {
-    const [row] = await tx.insert(sessions).values(values).returning();
-    return row!;
-  }
-
-  async insertRefreshToken(tx: Executor, values: typeof refreshTokens.$inferInsert): Promise<void> {
-    await tx.insert(refreshTokens).values(values);
-  }
-
-  async findSession(id: string, tx: Executor = this.db): Promise<SessionRow | undefined> {
-    const [row] = await tx.select().from(sessions).where(eq(sessions.id, id)).limit(1);
-    return row;
-  }
-
-  /** Only the columns the bearer check needs: this runs on every authenticated request. */
-  async findSessionState(id: string) {
-    const [row] = await this.db
+  constructor(private readonly database: Database) {
+    this.db = database.db;
+    // Runs on every authenticated request: prepared once, not rebuilt per call.
+    this.sessionState = this.db
       .select({
         userId: sessions.userId,
         revokedAt: sessions.revokedAt,
         absoluteExpiresAt: sessions.absoluteExpiresAt,
       })
       .from(sessions)
-      .where(eq(sessions.id, id))
-      .limit(1);
-    return row;
+      .where(eq(sessions.id, sql.placeholder('id')))
+      .limit(1)
+      .prepare('session_state');
+  }
+
+  async startSession(values: NewSession, refreshTokenHash: string): Promise<SessionRow> {
+    const [row] = await this.database.query<SessionRow>('start_session', START_SESSION, [
+      values.userId,
+      values.createdAt,
+      values.expiresAt,
+      values.absoluteExpiresAt,
+      values.ip,
+      values.userAgent,
+      JSON.stringify(values.amr),
+      refreshTokenHash,
+    ]);
+    return row!;
   }
 
   /**
-   * Marks an unspent, unrevoked, unexpired token as used and returns it. MUST return the row to
-   * exactly one caller however many present the same token at once: the conditional UPDATE
-   * takes the row lock and re-checks `used_at` after any concurrent writer commits.
+   * Spends `tokenHash` and stores `successorHash` in its place. Returns `not_spendable` when the
+   * token is unknown, spent, revoked or expired; `session_ended` when it was spent but its
+   * session can no longer be extended; else the refreshed session.
    */
-  async spendRefreshToken(
-    tx: Executor,
+  async rotateRefreshToken(
     tokenHash: string,
+    successorHash: string,
     now: Date,
-  ): Promise<RefreshTokenRow | undefined> {
-    const [row] = await tx
-      .update(refreshTokens)
-      .set({ usedAt: now })
-      .where(
-        and(
-          eq(refreshTokens.tokenHash, tokenHash),
-          isNull(refreshTokens.usedAt),
-          isNull(refreshTokens.revokedAt),
-          gt(refreshTokens.expiresAt, now),
-        ),
-      )
-      .returning();
+    slidingExpiresAt: Date,
+  ): Promise<
+    { kind: 'not_spendable' } | { kind: 'session_ended' } | { kind: 'rotated'; session: SessionRow }
+  > {
+    const [row] = await this.database.query<RotationRow>(
+      'rotate_refresh_token',
+      ROTATE_REFRESH_TOKEN,
+      [now, tokenHash, successorHash, slidingExpiresAt],
+    );
+    if (!row || row.spent === 0) return { kind: 'not_spendable' };
+    if (row.id === null) return { kind: 'session_ended' };
+    const { spent: _spent, ...session } = row;
+    return { kind: 'rotated', session: session as SessionRow };
+  }
+
+  async findSession(id: string): Promise<SessionRow | undefined> {
+    const [row] = await this.db.select().from(sessions).where(eq(sessions.id, id)).limit(1);
+    return row;
+  }
+
+  /** Only the columns the bearer check needs: this runs on every authenticated request. */
+  async findSessionState(id: string) {
+    const [row] = await this.sessionState.execute({ id });
     return row;
   }
 
@@ -73,14 +141,6 @@ export class SessionRepository {
       .where(eq(refreshTokens.tokenHash, tokenHash))
       .limit(1);
     return row;
-  }
-
-  async touchSession(
-    tx: Executor,
-    id: string,
-    values: { lastSeenAt: Date; expiresAt: Date },
-  ): Promise<void> {
-    await tx.update(sessions).set(values).where(eq(sessions.id, id));
   }
 
   /** Revokes one session and every refresh token of it. Returns whether it was still live. */
@@ -107,13 +167,19 @@ export class SessionRepository {
         .set({ revokedAt: now, revokeReason: reason })
         .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
         .returning({ id: sessions.id });
-      for (const { id } of revoked) {
+      const ids = revoked.map((r) => r.id);
+      if (ids.length > 0) {
         await tx
           .update(refreshTokens)
           .set({ revokedAt: now })
-          .where(and(eq(refreshTokens.sessionId, id), isNull(refreshTokens.revokedAt)));
+          .where(
+            and(
+              sql`${refreshTokens.sessionId} IN (SELECT id FROM sessions WHERE user_id = ${userId})`,
+              isNull(refreshTokens.revokedAt),
+            ),
+          );
       }
-      return revoked.map((r) => r.id);
+      return ids;
     });
   }
 }

@@ -50,27 +50,20 @@ export class SessionService {
     const { sessions, clock, settings } = this.deps;
     const now = clock.now();
     const absoluteExpiresAt = addSeconds(now, settings.maxLifetimeSeconds);
-    const expiresAt = earliest(addSeconds(now, settings.refreshTokenTtlSeconds), absoluteExpiresAt);
     const refreshToken = newRefreshToken();
-    const session = await sessions.transaction(async (tx) => {
-      const session = await sessions.insertSession(tx, {
+    const session = await sessions.startSession(
+      {
         userId,
         createdAt: now,
         lastSeenAt: now,
-        expiresAt,
+        expiresAt: earliest(addSeconds(now, settings.refreshTokenTtlSeconds), absoluteExpiresAt),
         absoluteExpiresAt,
         ip: client.ip,
         userAgent: client.userAgent?.slice(0, 512) ?? null,
         amr,
-      });
-      await sessions.insertRefreshToken(tx, {
-        tokenHash: hashToken(refreshToken),
-        sessionId: session.id,
-        createdAt: now,
-        expiresAt,
-      });
-      return session;
-    });
+      },
+      hashToken(refreshToken),
+    );
     return { session, refreshToken };
   }
 
@@ -87,30 +80,19 @@ export class SessionService {
     }
     const tokenHash = hashToken(refreshToken);
     const now = clock.now();
-
-    const rotated = await sessions.transaction(async (tx) => {
-      const spent = await sessions.spendRefreshToken(tx, tokenHash, now);
-      if (!spent) return undefined;
-      const session = await sessions.findSession(spent.sessionId, tx);
-      if (!session || !isLive(session, now)) {
-        throw errors.invalidToken('The session has ended; log in again.');
-      }
-      const expiresAt = earliest(
-        addSeconds(now, settings.refreshTokenTtlSeconds),
-        session.absoluteExpiresAt,
-      );
-      const successor = newRefreshToken();
-      await sessions.insertRefreshToken(tx, {
-        tokenHash: hashToken(successor),
-        sessionId: session.id,
-        parentId: spent.id,
-        createdAt: now,
-        expiresAt,
-      });
-      await sessions.touchSession(tx, session.id, { lastSeenAt: now, expiresAt });
-      return { kind: 'rotated' as const, session, refreshToken: successor };
-    });
-    if (rotated) return rotated;
+    const successor = newRefreshToken();
+    const result = await sessions.rotateRefreshToken(
+      tokenHash,
+      hashToken(successor),
+      now,
+      addSeconds(now, settings.refreshTokenTtlSeconds),
+    );
+    if (result.kind === 'rotated') {
+      return { kind: 'rotated', session: result.session, refreshToken: successor };
+    }
+    if (result.kind === 'session_ended') {
+      throw errors.invalidToken('The session has ended; log in again.');
+    }
 
     const known = await sessions.findRefreshToken(tokenHash);
     if (known?.usedAt) {
@@ -139,10 +121,6 @@ export class SessionService {
   revokeAll(userId: string, reason: string): Promise<string[]> {
     return this.deps.sessions.revokeUserSessions(userId, this.deps.clock.now(), reason);
   }
-}
-
-function isLive(session: SessionRow, now: Date): boolean {
-  return session.revokedAt === null && session.expiresAt > now && session.absoluteExpiresAt > now;
 }
 
 function addSeconds(date: Date, seconds: number): Date {

@@ -104,8 +104,15 @@ envFrom:
   - secretRef:
       name: {{ . }}
 {{- end }}
-{{- with .Values.extraEnv }}
 env:
+  # One libuv thread per CPU: argon2 hashing runs there, and more threads than cores only
+  # thrash. Read at process start, so it must come from the environment.
+  - name: UV_THREADPOOL_SIZE
+    valueFrom:
+      resourceFieldRef:
+        resource: limits.cpu
+        divisor: "1"
+{{- with .Values.extraEnv }}
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
