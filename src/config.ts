@@ -45,7 +45,49 @@ export interface Config {
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };
+  readonly protection: ProtectionConfig;
 }
+
+/** Lockout, rate limits, session limits, audit retention, CORS (README "Security"). */
+export interface ProtectionConfig {
+  readonly maxFailedLogins: number;
+  readonly lockoutSeconds: number;
+  readonly maxSessionsPerUser: number;
+  readonly sessionLimitPolicy: 'evict_oldest' | 'deny';
+  /** 0 = off: a session idle (no login or refresh) this long cannot be refreshed. */
+  readonly sessionIdleTimeoutSeconds: number;
+  readonly auditRetentionDays: number;
+  /** Empty = no cross-origin access; `*` = any origin. */
+  readonly corsOrigins: readonly string[];
+  readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
+  readonly rateLimit: {
+    readonly enabled: boolean;
+    readonly rules: Readonly<Record<RateLimitPolicy, RateLimitPair>>;
+  };
+}
+
+export const RATE_LIMIT_POLICIES = ['login', 'register', 'refresh', 'email', 'mfa'] as const;
+export type RateLimitPolicy = (typeof RATE_LIMIT_POLICIES)[number];
+/** `points` requests per `durationSeconds`. */
+export interface RateLimitRule {
+  readonly points: number;
+  readonly durationSeconds: number;
+}
+/** One limit per client IP and one per identifier (email, username, challenge); null = none. */
+export interface RateLimitPair {
+  readonly ip: RateLimitRule | null;
+  readonly identifier: RateLimitRule | null;
+}
+
+/** Defaults per policy: `count/duration` (s, m, h); `0` turns that one limit off. */
+export const RATE_LIMIT_DEFAULTS: Record<RateLimitPolicy, { ip: string; identifier: string }> = {
+  login: { ip: '30/1m', identifier: '10/1m' },
+  register: { ip: '10/1h', identifier: '3/1h' },
+  refresh: { ip: '60/1m', identifier: '0' },
+  email: { ip: '10/1h', identifier: '3/1h' },
+  mfa: { ip: '30/5m', identifier: '10/5m' },
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -134,6 +176,63 @@ class EnvReader {
     }
     return found.value;
   }
+
+  /** `count/duration` with duration `30s`, `15m`, `1h` (a bare number is seconds); `0` = off. */
+  rateRule(name: string, fallback: string): RateLimitRule | null {
+    const found = this.raw(name);
+    const text = found?.value ?? fallback;
+    if (text === '0') return null;
+    const match = /^(\d{1,9})\/(\d{1,7})([smh]?)$/.exec(text);
+    const points = Number(match?.[1]);
+    const seconds = Number(match?.[2]) * ({ s: 1, m: 60, h: 3600 }[match?.[3] || 's'] ?? 1);
+    if (!match || points < 1 || seconds < 1 || seconds > 86_400) {
+      this.problems.push(
+        `${name}: must be "count/duration" like 10/1m (duration 1s–24h) or 0, got "${text}"`,
+      );
+      return null;
+    }
+    return { points, durationSeconds: seconds };
+  }
+}
+
+function readProtection(r: EnvReader): ProtectionConfig {
+  const rules = Object.fromEntries(
+    RATE_LIMIT_POLICIES.map((policy) => {
+      const prefix = `RATE_LIMIT_${policy.toUpperCase()}`;
+      const defaults = RATE_LIMIT_DEFAULTS[policy];
+      return [
+        policy,
+        {
+          ip: r.rateRule(`${prefix}_PER_IP`, defaults.ip),
+          identifier: r.rateRule(`${prefix}_PER_IDENTIFIER`, defaults.identifier),
+        },
+      ];
+    }),
+  ) as Record<RateLimitPolicy, RateLimitPair>;
+  const corsOrigins = (r.optional('CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/+$/, ''))
+    .filter((o) => o !== '');
+  for (const origin of corsOrigins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      r.problems.push(`CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
+    }
+  }
+  return {
+    maxFailedLogins: r.int('MAX_FAILED_LOGIN_ATTEMPTS', 5, 1, 100),
+    lockoutSeconds: r.int('LOCKOUT_DURATION_MINUTES', 30, 1, 10_080) * 60,
+    maxSessionsPerUser: r.int('MAX_SESSIONS_PER_USER', 0, 0, 10_000),
+    sessionLimitPolicy: r.oneOf('SESSION_LIMIT_POLICY', 'evict_oldest', [
+      'evict_oldest',
+      'deny',
+    ] as const),
+    sessionIdleTimeoutSeconds: r.int('SESSION_IDLE_TIMEOUT_MINUTES', 1440, 0, 525_600) * 60,
+    auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 0, 36_500),
+    corsOrigins,
+    redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: r.string('REDIS_KEY_PREFIX', 'gatehouse:'),
+    rateLimit: { enabled: r.bool('RATE_LIMIT_ENABLED', true), rules },
+  };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -204,6 +303,7 @@ export function loadConfig(env: Env = process.env): Config {
       hashConcurrency: r.int('PASSWORD_HASH_CONCURRENCY', 0, 0, 64),
     },
     log: { level },
+    protection: readProtection(r),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

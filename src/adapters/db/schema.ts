@@ -3,6 +3,7 @@ import {
   check,
   customType,
   index,
+  integer,
   jsonb,
   pgTable,
   text,
@@ -95,3 +96,38 @@ export const signingKeys = pgTable('signing_keys', {
   notBefore: timestamptz('not_before').notNull().defaultNow(),
   retireAfter: timestamptz('retire_after'),
 });
+
+/**
+ * Failed logins per normalized identifier (its SHA-256, never the text: people type passwords
+ * into the identifier field). Keyed by identifier, not user, so an unknown identifier locks
+ * exactly like a known one and the table reveals nothing about which accounts exist.
+ */
+export const loginFailures = pgTable('login_failures', {
+  identifierHash: text('identifier_hash').primaryKey(),
+  failures: integer('failures').notNull(),
+  firstFailedAt: timestamptz('first_failed_at').notNull(),
+  lastFailedAt: timestamptz('last_failed_at').notNull(),
+  lockedUntil: timestamptz('locked_until'),
+});
+
+/** Append-only security history. No foreign keys: rows outlive the users they mention. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    occurredAt: timestamptz('occurred_at').notNull(),
+    type: text('type').notNull(),
+    actorUserId: uuid('actor_user_id'),
+    subjectUserId: uuid('subject_user_id'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    requestId: text('request_id'),
+    outcome: text('outcome').$type<'success' | 'failure'>().notNull(),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [
+    check('audit_events_outcome_valid', sql`${t.outcome} IN ('success', 'failure')`),
+    index('audit_events_subject_idx').on(t.subjectUserId, t.occurredAt, t.id),
+    index('audit_events_occurred_at_idx').on(t.occurredAt),
+  ],
+);
