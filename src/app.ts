@@ -3,23 +3,32 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Database } from './adapters/db/index.js';
 import type { TokenSigner } from './adapters/keys/index.js';
+import type { LimiterStore } from './adapters/limiter/index.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { errors } from './errors.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { installProblemHandlers } from './http/problem.js';
+import { installRateLimits } from './http/rate-limit.js';
 import { requestIdFor } from './http/request-id.js';
+import { installSecurityHeaders } from './http/security.js';
 import { ProblemSchema, UserSchema } from './http/schemas.js';
 import { createValidatorCompiler, unstorableField } from './http/validation.js';
 import { UserRepository } from './modules/account/repository.js';
 import { accountRoutes } from './modules/account/routes.js';
 import { AccountService } from './modules/account/service.js';
 import type { PasswordHasher } from './modules/auth/password-hasher.js';
+import { AuditRepository } from './modules/audit/repository.js';
+import { auditRoutes } from './modules/audit/routes.js';
+import { AuditService } from './modules/audit/service.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { AuthService } from './modules/auth/service.js';
+import { LoginFailureRepository } from './modules/lockout/repository.js';
+import { LockoutService } from './modules/lockout/service.js';
 import { registerDocs } from './modules/platform/docs.js';
 import { platformRoutes } from './modules/platform/routes.js';
 import { SessionRepository } from './modules/sessions/repository.js';
+import { sessionRoutes } from './modules/sessions/routes.js';
 import { SessionService } from './modules/sessions/service.js';
 import { VERSION } from './version.js';
 
@@ -29,6 +38,7 @@ export interface AppDependencies {
   signer: TokenSigner;
   hasher: PasswordHasher;
   clock: Clock;
+  limiter: LimiterStore;
   logger: FastifyServerOptions['logger'];
   isShuttingDown?: () => boolean;
 }
@@ -60,7 +70,8 @@ export function loggerOptions(level: Config['log']['level']): FastifyServerOptio
 
 /** The composition root: wires repositories → services → routes from the given adapters. */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
-  const { config, database, signer, hasher, clock } = deps;
+  const { config, database, signer, hasher, clock, limiter } = deps;
+  const protection = config.protection;
   const app = Fastify({
     logger: deps.logger,
     trustProxy: config.http.trustProxy,
@@ -97,17 +108,46 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     if (problem) throw errors.validationFailed([problem]);
   });
 
+  await installSecurityHeaders(app, { corsOrigins: protection.corsOrigins });
+  installRateLimits(app, {
+    enabled: protection.rateLimit.enabled,
+    store: limiter,
+    rules: protection.rateLimit.rules,
+  });
+  limiter.onStatusChange((health) => {
+    if (health.status === 'ok') app.log.info({ limiter: limiter.kind }, health.detail);
+    else app.log.warn({ limiter: limiter.kind }, health.detail);
+  });
+
   app.addSchema(ProblemSchema);
   app.addSchema(UserSchema);
   await registerDocs(app, { publicUrl: config.http.publicUrl, version: VERSION });
 
-  const accounts = new AccountService({ users: new UserRepository(database), clock });
+  const audit = new AuditService({
+    audit: new AuditRepository(database),
+    clock,
+    retentionDays: protection.auditRetentionDays,
+    onError: (error) => app.log.error({ err: error }, 'audit event not recorded'),
+  });
+  const accounts = new AccountService({ users: new UserRepository(database), clock, audit });
   const sessions = new SessionService({
     sessions: new SessionRepository(database),
     clock,
+    audit,
     settings: {
       refreshTokenTtlSeconds: config.tokens.refreshTokenTtlSeconds,
       maxLifetimeSeconds: config.tokens.sessionMaxLifetimeSeconds,
+      idleTimeoutSeconds: protection.sessionIdleTimeoutSeconds,
+      maxPerUser: protection.maxSessionsPerUser,
+      limitPolicy: protection.sessionLimitPolicy,
+    },
+  });
+  const lockout = new LockoutService({
+    failures: new LoginFailureRepository(database),
+    clock,
+    settings: {
+      maxFailures: protection.maxFailedLogins,
+      lockoutSeconds: protection.lockoutSeconds,
     },
   });
   const auth = new AuthService({
@@ -116,13 +156,18 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     signer,
     hasher,
     passwordMinLength: config.passwords.minLength,
+    lockout,
+    audit,
   });
   const authenticate = createAuthenticate({ signer, sessions });
 
   await app.register(
     platformRoutes({
       signer,
-      checks: [{ name: 'database', check: () => database.ping() }],
+      checks: [
+        { name: 'database', check: () => database.ping() },
+        ...(limiter.kind === 'redis' ? [{ name: 'redis', check: () => limiter.health() }] : []),
+      ],
       issuer: config.tokens.issuer,
       publicUrl: config.http.publicUrl,
       isShuttingDown: deps.isShuttingDown ?? (() => false),
@@ -130,5 +175,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   );
   await app.register(authRoutes({ auth, accounts, authenticate }), { prefix: API_PREFIX });
   await app.register(accountRoutes({ accounts, authenticate }), { prefix: API_PREFIX });
+  await app.register(sessionRoutes({ sessions, authenticate }), { prefix: API_PREFIX });
+  await app.register(auditRoutes({ audit, authenticate }), { prefix: API_PREFIX });
   return app;
 }

@@ -84,6 +84,12 @@ export const errors = {
     'Unsupported Media Type',
     'Send application/json.',
   ),
+  sessionLimitReached: define(
+    'session_limit_reached',
+    409,
+    'Session Limit Reached',
+    'This account has reached its number of active sessions.',
+  ),
   accountLocked: define('account_locked', 423, 'Account Locked', 'This account is locked.'),
   accountDisabled: define('account_disabled', 403, 'Account Disabled', 'This account is disabled.'),
   rateLimited: define('rate_limited', 429, 'Too Many Requests', 'Too many requests; retry later.'),

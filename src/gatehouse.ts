@@ -1,15 +1,20 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { openDatabase, type Database } from './adapters/db/index.js';
 import { chooseKeyEncryption, createTokenSigner, type TokenSigner } from './adapters/keys/index.js';
+import { createLimiterStore } from './adapters/limiter/index.js';
 import { buildApp, loggerOptions } from './app.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { AuditRepository } from './modules/audit/repository.js';
+import { AuditService } from './modules/audit/service.js';
 import { PasswordHasher } from './modules/auth/password-hasher.js';
 
 export interface Gatehouse {
   app: FastifyInstance;
   database: Database;
   signer: TokenSigner;
+  /** Deletes audit events older than AUDIT_RETENTION_DAYS; returns how many. */
+  pruneAuditEvents(): Promise<number>;
   /** Stops serving (in-flight requests finish), then closes the database. */
   close(): Promise<void>;
 }
@@ -32,6 +37,10 @@ export async function openGatehouse(
   const logger = options.logger ?? loggerOptions(config.log.level);
   const database = options.database ?? (await openDatabase(config));
   const ownsDatabase = options.database === undefined;
+  const limiter = createLimiterStore({
+    redisUrl: config.protection.redisUrl,
+    keyPrefix: config.protection.redisKeyPrefix,
+  });
   let shuttingDown = false;
   try {
     if (!options.skipMigrations) await database.migrate();
@@ -54,6 +63,7 @@ export async function openGatehouse(
       signer,
       hasher,
       clock,
+      limiter,
       logger,
       isShuttingDown: () => shuttingDown,
     });
@@ -63,17 +73,25 @@ export async function openGatehouse(
       );
     }
     await app.ready();
+    const audit = new AuditService({
+      audit: new AuditRepository(database),
+      clock,
+      retentionDays: config.protection.auditRetentionDays,
+    });
     return {
       app,
       database,
       signer,
+      pruneAuditEvents: () => audit.prune(),
       async close() {
         shuttingDown = true;
         await app.close();
+        await limiter.close();
         if (ownsDatabase) await database.close();
       },
     };
   } catch (error) {
+    await limiter.close();
     if (ownsDatabase) await database.close().catch(() => undefined);
     throw error;
   }

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './adapters/db/index.js';
-import { openGatehouse } from './gatehouse.js';
+import { openGatehouse, type Gatehouse } from './gatehouse.js';
 
 const USAGE = `Usage: gatehouse <command>
 
@@ -52,11 +52,13 @@ async function serve(config: Config): Promise<number> {
     { database: gatehouse.database.kind, algorithm: gatehouse.signer.algorithm },
     'gatehouse ready',
   );
+  const pruneTimer = startAuditPruning(gatehouse);
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
+      clearInterval(pruneTimer);
       app.log.info({ signal }, 'shutting down');
       gatehouse.close().then(
         () => resolve(0),
@@ -69,6 +71,27 @@ async function serve(config: Config): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+const AUDIT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * Audit retention until the worker process takes this job: every replica prunes hourly (and
+ * once at start). Concurrent prunes are harmless: each deletes what is past retention.
+ */
+function startAuditPruning(gatehouse: Gatehouse): NodeJS.Timeout {
+  const prune = () => {
+    gatehouse.pruneAuditEvents().then(
+      (deleted) => {
+        if (deleted > 0) gatehouse.app.log.info({ deleted }, 'pruned old audit events');
+      },
+      (error: unknown) => gatehouse.app.log.error({ err: error }, 'audit pruning failed'),
+    );
+  };
+  prune();
+  const timer = setInterval(prune, AUDIT_PRUNE_INTERVAL_MS);
+  timer.unref();
+  return timer;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,6 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyServerOptions,
+  InjectOptions,
+  LightMyRequestResponse,
+} from 'fastify';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openGatehouse, type Gatehouse } from '../../src/gatehouse.js';
@@ -25,8 +30,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Harness defaults: rate limits off (suites log in far more often than a person would; the
+ * limits have their own suite) and no idle timeout (suites move the clock by days).
+ */
+export const HARNESS_ENV = {
+  RATE_LIMIT_ENABLED: 'false',
+  SESSION_IDLE_TIMEOUT_MINUTES: '0',
+};
+
 export interface TestAppOptions {
   env?: Record<string, string>;
+  /** Fastify logger options (e.g. a pino stream capturing the lines); silent by default. */
+  logger?: FastifyServerOptions['logger'];
   /** Reuse a database (restart, second instance); created fresh otherwise. */
   db?: TestDatabase;
   clock?: ManualClock;
@@ -44,13 +60,14 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: 'silent',
     PUBLIC_URL: 'http://gatehouse.test',
     ...FAST_HASH_ENV,
+    ...HARNESS_ENV,
     ...options.env,
   });
   const clock = options.clock ?? new ManualClock();
   const gatehouse = await openGatehouse(config, {
     clock,
     database: await db.open(),
-    logger: false,
+    logger: options.logger ?? false,
     skipMigrations: db.kind === 'postgres',
   });
   return {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import { principalOf } from '../../http/authenticate.js';
+import { contextOf } from '../../http/request-context.js';
 import { UserSchema, bearerSecurity, problems } from '../../http/schemas.js';
 import { toPublicUser, type AccountService } from './service.js';
 
@@ -54,7 +55,7 @@ export function accountRoutes(deps: {
       async (request) => {
         const { userId } = principalOf(request);
         await accounts.requireActive(userId);
-        return toPublicUser(await accounts.updateProfile(userId, request.body));
+        return toPublicUser(await accounts.updateProfile(userId, request.body, contextOf(request)));
       },
     );
   };

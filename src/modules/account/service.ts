@@ -7,6 +7,8 @@ import {
   parseIdentifier,
   usernameProblem,
 } from './identifiers.js';
+import type { RequestContext } from '../../request-context.js';
+import type { AuditService } from '../audit/service.js';
 import type { ProfileChanges, UserRepository, UserRow } from './repository.js';
 
 export interface PublicUser {
@@ -58,7 +60,13 @@ export function toPublicUser(user: UserRow): PublicUser {
 
 /** Accounts: the owner of the `users` table for every other module. */
 export class AccountService {
-  constructor(private readonly deps: { users: UserRepository; clock: Clock }) {}
+  constructor(
+    private readonly deps: {
+      users: UserRepository;
+      clock: Clock;
+      audit: Pick<AuditService, 'record'>;
+    },
+  ) {}
 
   /** Checks the shape of a new account's identifiers; returns them normalized. */
   normalizeNewIdentifiers(input: { email?: string | null; username?: string | null }) {
@@ -113,7 +121,7 @@ export class AccountService {
     return user && user.status !== 'deleted' ? user : undefined;
   }
 
-  async updateProfile(id: string, patch: ProfilePatch): Promise<UserRow> {
+  async updateProfile(id: string, patch: ProfilePatch, context: RequestContext): Promise<UserRow> {
     const changes: ProfileChanges = {};
     const problems: FieldError[] = [];
     if (patch.full_name !== undefined) changes.fullName = patch.full_name?.trim() || null;
@@ -136,6 +144,12 @@ export class AccountService {
     try {
       const updated = await this.deps.users.update(id, changes, this.deps.clock.now());
       if (!updated) throw errors.notFound('The account no longer exists.');
+      // Which fields changed, never their values.
+      await this.deps.audit.record(context, {
+        type: 'user.updated',
+        subjectUserId: id,
+        detail: { fields: Object.keys(patch).sort() },
+      });
       return updated;
     } catch (error) {
       throw conflictFrom(error) ?? error;

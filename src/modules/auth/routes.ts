@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { errors } from '../../errors.js';
 import { principalOf } from '../../http/authenticate.js';
+import { contextOf } from '../../http/request-context.js';
 import { TokenPairSchema, bearerSecurity, problems } from '../../http/schemas.js';
 import { toPublicUser, type AccountService } from '../account/service.js';
-import type { ClientInfo } from '../sessions/service.js';
 import {
   LoginBody,
   LoginResponse,
@@ -38,18 +38,22 @@ export function authRoutes(deps: {
     app.post(
       '/auth/register',
       {
+        config: { rateLimit: 'register' },
         schema: {
           tags,
           summary: 'Create an account',
           body: RegisterBody,
-          response: { 201: RegisteredResponse, ...problems(400, 409, 422) },
+          response: { 201: RegisteredResponse, ...problems(400, 409, 422, 429) },
         },
       },
       async (request, reply) => {
         const { email, username, password, full_name } = request.body;
         return registered(
           reply,
-          await auth.register({ email, username, password, fullName: full_name }),
+          await auth.register(
+            { email, username, password, fullName: full_name },
+            contextOf(request),
+          ),
         );
       },
     );
@@ -57,11 +61,12 @@ export function authRoutes(deps: {
     app.post(
       '/auth/signup',
       {
+        config: { rateLimit: 'register' },
         schema: {
           tags,
           summary: 'Create an account (seed-compatible alias of register)',
           body: SignupBody,
-          response: { 201: RegisteredResponse, ...problems(400, 409, 422) },
+          response: { 201: RegisteredResponse, ...problems(400, 409, 422, 429) },
         },
       },
       async (request, reply) => {
@@ -70,7 +75,10 @@ export function authRoutes(deps: {
         if (!name) throw errors.validationFailed([{ field: 'username', message: 'is required' }]);
         return registered(
           reply,
-          await auth.register({ email, username: name, password, fullName: full_name }),
+          await auth.register(
+            { email, username: name, password, fullName: full_name },
+            contextOf(request),
+          ),
         );
       },
     );
@@ -79,7 +87,7 @@ export function authRoutes(deps: {
       tags,
       body: LoginBody,
       consumes: ['application/json', 'application/x-www-form-urlencoded'],
-      response: { 200: LoginResponse, ...problems(400, 401, 403, 422, 423) },
+      response: { 200: LoginResponse, ...problems(400, 401, 403, 409, 422, 423, 429) },
     };
     const login = async (
       request: FastifyRequest<{ Body: (typeof LoginBody)['static'] }>,
@@ -92,31 +100,39 @@ export function authRoutes(deps: {
           { field: 'identifier', message: 'an identifier, email or username is required' },
         ]);
       }
-      const { user, tokens } = await auth.login(who, password, clientOf(request));
+      const { user, tokens } = await auth.login(who, password, contextOf(request));
       return reply
         .header('cache-control', 'no-store')
         .send({ ...tokens, user: toPublicUser(user) });
     };
     app.post(
       '/auth/login',
-      { schema: { ...loginSchema, summary: 'Log in with a password' } },
+      {
+        config: { rateLimit: 'login' },
+        schema: { ...loginSchema, summary: 'Log in with a password' },
+      },
       login,
     );
-    app.post('/auth/signin', { schema: { ...loginSchema, summary: 'Alias of login' } }, login);
+    app.post(
+      '/auth/signin',
+      { config: { rateLimit: 'login' }, schema: { ...loginSchema, summary: 'Alias of login' } },
+      login,
+    );
 
     app.post(
       '/auth/refresh',
       {
+        config: { rateLimit: 'refresh' },
         schema: {
           tags,
           summary: 'Exchange a refresh token for a new pair (the old one is spent)',
           body: RefreshBody,
           consumes: ['application/json', 'application/x-www-form-urlencoded'],
-          response: { 200: TokenPairSchema, ...problems(400, 401, 422) },
+          response: { 200: TokenPairSchema, ...problems(400, 401, 422, 429) },
         },
       },
       async (request, reply) => {
-        const { tokens } = await auth.refresh(request.body.refresh_token);
+        const { tokens } = await auth.refresh(request.body.refresh_token, contextOf(request));
         return reply.header('cache-control', 'no-store').send(tokens);
       },
     );
@@ -133,7 +149,8 @@ export function authRoutes(deps: {
         },
       },
       async (request, reply) => {
-        await auth.logout(principalOf(request).sessionId);
+        const { userId, sessionId } = principalOf(request);
+        await auth.logout(userId, sessionId, contextOf(request));
         return reply.code(204).send();
       },
     );
@@ -150,7 +167,7 @@ export function authRoutes(deps: {
         },
       },
       async (request, reply) => {
-        await auth.logoutEverywhere(principalOf(request).userId);
+        await auth.logoutEverywhere(principalOf(request).userId, contextOf(request));
         return reply.code(204).send();
       },
     );
@@ -179,9 +196,4 @@ export function authRoutes(deps: {
       },
     );
   };
-}
-
-export function clientOf(request: FastifyRequest): ClientInfo {
-  const agent = request.headers['user-agent'];
-  return { ip: request.ip ?? null, userAgent: typeof agent === 'string' ? agent : null };
 }

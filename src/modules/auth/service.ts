@@ -2,7 +2,11 @@ import type { AccessTokenClaims, TokenSigner } from '../../adapters/keys/index.j
 import { errors } from '../../errors.js';
 import type { AccountService } from '../account/service.js';
 import type { UserRow } from '../account/repository.js';
-import type { ClientInfo, SessionService } from '../sessions/service.js';
+import type { RequestContext } from '../../request-context.js';
+import type { AuditService } from '../audit/service.js';
+import type { AuditEntry } from '../audit/types.js';
+import type { LockoutService } from '../lockout/service.js';
+import type { SessionService } from '../sessions/service.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { checkPassword } from './password-policy.js';
 
@@ -32,10 +36,12 @@ export class AuthService {
       signer: TokenSigner;
       hasher: PasswordHasher;
       passwordMinLength: number;
+      lockout: LockoutService;
+      audit: AuditService;
     },
   ) {}
 
-  async register(input: Registration): Promise<UserRow> {
+  async register(input: Registration, context: RequestContext): Promise<UserRow> {
     const { accounts, hasher } = this.deps;
     const { email, username } = accounts.normalizeNewIdentifiers(input);
     const weakness = checkPassword(input.password, this.deps.passwordMinLength, {
@@ -44,42 +50,105 @@ export class AuthService {
     });
     if (weakness) throw errors.weakPassword(weakness);
     const passwordHash = await hasher.hash(input.password);
-    return accounts.create({
+    const user = await accounts.create({
       email,
       username,
       fullName: input.fullName?.trim() || null,
       passwordHash,
     });
+    await this.deps.audit.record(context, { type: 'user.created', subjectUserId: user.id });
+    return user;
   }
 
   /**
    * Unknown identifier, deleted account and wrong password all cost one argon2 verification
    * and end in the same `invalid_credentials`: neither the body nor the time tells them apart.
+   * Lockout is per identifier, known or not: a locked identifier answers 423 before any
+   * password check, even for the right password.
    */
   async login(
     identifier: string,
     password: string,
-    client: ClientInfo,
+    context: RequestContext,
   ): Promise<{ user: UserRow; tokens: TokenPair }> {
-    const { accounts, hasher } = this.deps;
+    const { accounts, hasher, lockout, audit } = this.deps;
+    const lock = await lockout.state(identifier);
     const user = await accounts.findByIdentifier(identifier);
+    if (lock.retryAfterSeconds !== null) {
+      await audit.record(context, loginFailed(user, 'locked'));
+      throw lockedError(lock.retryAfterSeconds);
+    }
     if (!user?.passwordHash) {
       await hasher.burn(password);
+      await this.recordFailure(identifier, user, 'unknown_identifier', context);
       throw errors.invalidCredentials();
     }
-    if (!(await hasher.verify(user.passwordHash, password))) throw errors.invalidCredentials();
+    if (!(await hasher.verify(user.passwordHash, password))) {
+      await this.recordFailure(identifier, user, 'invalid_password', context);
+      throw errors.invalidCredentials();
+    }
+    if (lock.hasFailures) await lockout.clear(identifier);
     // Status is revealed only to someone who knows the password.
     if (user.status === 'locked') throw errors.accountLocked();
     if (user.status !== 'active') throw errors.accountDisabled();
     if (hasher.needsRehash(user.passwordHash)) await this.rehash(user.id, password);
     const amr = ['pwd'];
-    const { session, refreshToken } = await this.deps.sessions.start(user.id, client, amr);
+    const { session, refreshToken, evicted } = await this.deps.sessions.start(
+      user.id,
+      context,
+      amr,
+    );
+    await audit.record(
+      context,
+      { type: 'auth.login_success', subjectUserId: user.id, detail: { session_id: session.id } },
+      ...evicted.map((id) => sessionRevoked(user.id, id, 'session_limit')),
+    );
     return { user, tokens: await this.issue(user, session.id, amr, refreshToken) };
   }
 
-  async refresh(refreshToken: string): Promise<{ user: UserRow; tokens: TokenPair }> {
+  /**
+   * A wrong second-factor code for a login with `identifier`: counts toward the same lockout
+   * as wrong passwords and is audited as `mfa.failed`. For the MFA module.
+   */
+  async recordSecondFactorFailure(
+    identifier: string,
+    user: UserRow,
+    context: RequestContext,
+  ): Promise<void> {
+    const outcome = await this.deps.lockout.recordFailure(identifier);
+    await this.deps.audit.record(
+      context,
+      { type: 'mfa.failed', outcome: 'failure', subjectUserId: user.id, actorUserId: null },
+      ...(outcome.lockedNow ? [userLocked(user.id, outcome)] : []),
+    );
+  }
+
+  private async recordFailure(
+    identifier: string,
+    user: UserRow | undefined,
+    reason: string,
+    context: RequestContext,
+  ): Promise<void> {
+    const outcome = await this.deps.lockout.recordFailure(identifier);
+    const entries: AuditEntry[] = [loginFailed(user, reason)];
+    // Merge note: locking a real account also emits `user.locked` and mails the owner (outbox).
+    if (outcome.lockedNow && user) entries.push(userLocked(user.id, outcome));
+    await this.deps.audit.record(context, ...entries);
+  }
+
+  async refresh(
+    refreshToken: string,
+    context: RequestContext,
+  ): Promise<{ user: UserRow; tokens: TokenPair }> {
     const result = await this.deps.sessions.rotate(refreshToken);
     if (result.kind === 'reuse_detected') {
+      await this.deps.audit.record(context, {
+        type: 'auth.refresh_reuse_detected',
+        outcome: 'failure',
+        subjectUserId: result.userId,
+        actorUserId: null,
+        detail: { session_id: result.sessionId },
+      });
       throw errors.invalidToken(
         'This refresh token was already used; the session has been ended for safety.',
       );
@@ -98,12 +167,22 @@ export class AuthService {
     return { user, tokens };
   }
 
-  async logout(sessionId: string): Promise<void> {
+  async logout(userId: string, sessionId: string, context: RequestContext): Promise<void> {
     await this.deps.sessions.revoke(sessionId, 'logout');
+    await this.deps.audit.record(context, {
+      type: 'auth.logout',
+      subjectUserId: userId,
+      detail: { session_id: sessionId },
+    });
   }
 
-  async logoutEverywhere(userId: string): Promise<void> {
-    await this.deps.sessions.revokeAll(userId, 'logout_all');
+  async logoutEverywhere(userId: string, context: RequestContext): Promise<void> {
+    const ended = await this.deps.sessions.revokeAll(userId, 'logout_all');
+    await this.deps.audit.record(context, {
+      type: 'auth.logout_all',
+      subjectUserId: userId,
+      detail: { session_ids: ended },
+    });
   }
 
   rolesOf(_user: UserRow): string[] {
@@ -137,4 +216,42 @@ export class AuthService {
   private async rehash(userId: string, password: string): Promise<void> {
     await this.deps.accounts.setPasswordHash(userId, await this.deps.hasher.hash(password));
   }
+}
+
+function lockedError(retryAfterSeconds: number) {
+  return errors.accountLocked('Too many failed attempts; try again later.', {
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  });
+}
+
+function loginFailed(user: UserRow | undefined, reason: string): AuditEntry {
+  // Subject only when the identifier names an account; never what was typed.
+  return {
+    type: 'auth.login_failed',
+    outcome: 'failure',
+    subjectUserId: user?.id ?? null,
+    actorUserId: null,
+    detail: { reason },
+  };
+}
+
+function userLocked(userId: string, outcome: { lockedUntil: Date | null; failures: number }) {
+  return {
+    type: 'user.locked',
+    subjectUserId: userId,
+    actorUserId: null,
+    detail: {
+      reason: 'too_many_failed_attempts',
+      failed_attempts: outcome.failures,
+      locked_until: outcome.lockedUntil?.toISOString() ?? null,
+    },
+  } satisfies AuditEntry;
+}
+
+export function sessionRevoked(userId: string, sessionId: string, reason: string): AuditEntry {
+  return {
+    type: 'session.revoked',
+    subjectUserId: userId,
+    detail: { session_id: sessionId, reason },
+  };
 }

@@ -4,12 +4,17 @@ import type { TokenSigner } from '../../adapters/keys/index.js';
 
 export interface ReadinessCheck {
   name: string;
-  check(): Promise<void>;
+  /**
+   * Throws when the dependency is down (→ 503). A `degraded` answer keeps the service ready:
+   * it still serves, with less (e.g. per-process rate limits while Redis is away).
+   */
+  check(): Promise<void | { status: 'ok' | 'degraded'; detail?: string }>;
 }
 
 const CheckResult = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('error')]),
   error: Type.Optional(Type.String()),
+  detail: Type.Optional(Type.String()),
 });
 const ReadyResponse = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
@@ -21,7 +26,7 @@ const CHECK_TIMEOUT_MS = 2_000;
 
 /**
  * GET /health                            liveness: the process answers
- * GET /ready                             readiness: every dependency answers
+ * GET /ready                             readiness: every dependency answers (degraded is ready)
  * GET /.well-known/jwks.json             public keys for offline verification
  * GET /.well-known/openid-configuration  discovery document
  */
@@ -59,7 +64,10 @@ export function platformRoutes(deps: {
         const results = await Promise.all(
           deps.checks.map(async ({ name, check }) => {
             try {
-              await withTimeout(check(), CHECK_TIMEOUT_MS);
+              const answer = await withTimeout(check(), CHECK_TIMEOUT_MS);
+              if (answer?.status === 'degraded') {
+                return [name, { status: 'degraded' as const, detail: answer.detail }] as const;
+              }
               return [name, { status: 'ok' as const }] as const;
             } catch (error) {
               return [name, { status: 'error' as const, error: describe(error) }] as const;
@@ -67,7 +75,7 @@ export function platformRoutes(deps: {
           }),
         );
         const checks = Object.fromEntries(results);
-        const ready = !deps.isShuttingDown() && results.every(([, r]) => r.status === 'ok');
+        const ready = !deps.isShuttingDown() && results.every(([, r]) => r.status !== 'error');
         return reply
           .code(ready ? 200 : 503)
           .send({ status: ready ? ('ready' as const) : ('not_ready' as const), checks });

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Database, Db } from '../../adapters/db/index.js';
 import { refreshTokens, sessions } from '../../adapters/db/schema.js';
 
@@ -42,7 +42,9 @@ SELECT ${sessionColumns('session')} FROM session`;
  * `used_at` once a concurrent rotation commits, so exactly one caller spends a token.
  * `spent` = 0 means the token was not spendable; a spent token with no session row means the
  * session had ended (revoked or expired) and no successor was made.
- * $1 now, $2 presented hash, $3 successor hash, $4 new sliding expiry (before the absolute cap).
+ * A session idle since before $5 (no login or refresh) has ended too.
+ * $1 now, $2 presented hash, $3 successor hash, $4 new sliding expiry (before the absolute cap),
+ * $5 idle cutoff (now − SESSION_IDLE_TIMEOUT; the epoch when there is none).
  */
 const ROTATE_REFRESH_TOKEN = `
 WITH spent AS (
@@ -54,7 +56,7 @@ WITH spent AS (
   SET last_seen_at = $1, expires_at = LEAST($4::timestamptz, s.absolute_expires_at)
   FROM spent
   WHERE s.id = spent.session_id AND s.revoked_at IS NULL
-    AND s.expires_at > $1 AND s.absolute_expires_at > $1
+    AND s.expires_at > $1 AND s.absolute_expires_at > $1 AND s.last_seen_at > $5
   RETURNING s.*, spent.id AS spent_id
 ), successor AS (
   INSERT INTO refresh_tokens (token_hash, session_id, parent_id, created_at, expires_at)
@@ -109,13 +111,14 @@ export class SessionRepository {
     successorHash: string,
     now: Date,
     slidingExpiresAt: Date,
+    idleCutoff: Date,
   ): Promise<
     { kind: 'not_spendable' } | { kind: 'session_ended' } | { kind: 'rotated'; session: SessionRow }
   > {
     const [row] = await this.database.query<RotationRow>(
       'rotate_refresh_token',
       ROTATE_REFRESH_TOKEN,
-      [now, tokenHash, successorHash, slidingExpiresAt],
+      [now, tokenHash, successorHash, slidingExpiresAt, idleCutoff],
     );
     if (!row || row.spent === 0) return { kind: 'not_spendable' };
     if (row.id === null) return { kind: 'session_ended' };
@@ -159,27 +162,114 @@ export class SessionRepository {
     });
   }
 
-  /** Revokes every live session of a user with their refresh tokens; returns their ids. */
-  async revokeUserSessions(userId: string, now: Date, reason: string): Promise<string[]> {
+  /**
+   * Revokes every live session of a user (but `exceptId`) with their refresh tokens; returns
+   * their ids.
+   */
+  async revokeUserSessions(
+    userId: string,
+    now: Date,
+    reason: string,
+    exceptId?: string,
+  ): Promise<string[]> {
     return this.db.transaction(async (tx) => {
       const revoked = await tx
         .update(sessions)
         .set({ revokedAt: now, revokeReason: reason })
-        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+        .where(
+          and(
+            eq(sessions.userId, userId),
+            isNull(sessions.revokedAt),
+            exceptId === undefined ? undefined : ne(sessions.id, exceptId),
+          ),
+        )
         .returning({ id: sessions.id });
       const ids = revoked.map((r) => r.id);
       if (ids.length > 0) {
         await tx
           .update(refreshTokens)
           .set({ revokedAt: now })
-          .where(
-            and(
-              sql`${refreshTokens.sessionId} IN (SELECT id FROM sessions WHERE user_id = ${userId})`,
-              isNull(refreshTokens.revokedAt),
-            ),
-          );
+          .where(and(inArray(refreshTokens.sessionId, ids), isNull(refreshTokens.revokedAt)));
       }
       return ids;
     });
   }
+
+  /** Revokes one session only if it belongs to `userId`; returns whether a live one ended. */
+  async revokeOwnSession(userId: string, id: string, now: Date, reason: string) {
+    return this.db.transaction(async (tx) => {
+      const revoked = await tx
+        .update(sessions)
+        .set({ revokedAt: now, revokeReason: reason })
+        .where(and(eq(sessions.id, id), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+        .returning({ id: sessions.id });
+      if (revoked.length === 0) return false;
+      await tx
+        .update(refreshTokens)
+        .set({ revokedAt: now })
+        .where(and(eq(refreshTokens.sessionId, id), isNull(refreshTokens.revokedAt)));
+      return true;
+    });
+  }
+
+  /** Sessions that can still be refreshed, newest first. */
+  listLive(userId: string, now: Date, idleCutoff: Date): Promise<SessionRow[]> {
+    return this.db
+      .select()
+      .from(sessions)
+      .where(liveSession(userId, now, idleCutoff))
+      .orderBy(desc(sessions.createdAt), desc(sessions.id));
+  }
+
+  /**
+   * Starts a session within a per-user cap, atomically: a transaction-scoped advisory lock on
+   * the user serializes concurrent logins, so the cap holds under races. At the cap, `deny`
+   * starts nothing; `evict_oldest` revokes the oldest live sessions (and their tokens) first.
+   */
+  async startSessionWithinLimit(
+    values: NewSession,
+    refreshTokenHash: string,
+    limit: { max: number; policy: 'evict_oldest' | 'deny'; idleCutoff: Date },
+  ): Promise<{ kind: 'denied' } | { kind: 'started'; session: SessionRow; evicted: string[] }> {
+    const now = values.createdAt!;
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${values.userId}))`);
+      const live = await tx
+        .select({ id: sessions.id })
+        .from(sessions)
+        .where(liveSession(values.userId, now, limit.idleCutoff))
+        .orderBy(asc(sessions.createdAt), asc(sessions.id));
+      let evicted: string[] = [];
+      if (live.length >= limit.max) {
+        if (limit.policy === 'deny') return { kind: 'denied' as const };
+        evicted = live.slice(0, live.length - limit.max + 1).map((s) => s.id);
+        await tx
+          .update(sessions)
+          .set({ revokedAt: now, revokeReason: 'session_limit' })
+          .where(inArray(sessions.id, evicted));
+        await tx
+          .update(refreshTokens)
+          .set({ revokedAt: now })
+          .where(and(inArray(refreshTokens.sessionId, evicted), isNull(refreshTokens.revokedAt)));
+      }
+      const [session] = await tx.insert(sessions).values(values).returning();
+      await tx.insert(refreshTokens).values({
+        tokenHash: refreshTokenHash,
+        sessionId: session!.id,
+        createdAt: now,
+        expiresAt: session!.expiresAt,
+      });
+      return { kind: 'started' as const, session: session!, evicted };
+    });
+  }
+}
+
+function liveSession(userId: string, now: Date, idleCutoff: Date) {
+  return and(
+    eq(sessions.userId, userId),
+    isNull(sessions.revokedAt),
+    gt(sessions.expiresAt, now),
+    gt(sessions.absoluteExpiresAt, now),
+    gt(sessions.lastSeenAt, idleCutoff),
+  );
 }

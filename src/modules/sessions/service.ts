@@ -1,12 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import { errors } from '../../errors.js';
+import type { RequestContext } from '../../request-context.js';
+import type { AuditService } from '../audit/service.js';
 import type { SessionRepository, SessionRow } from './repository.js';
 
 export interface SessionSettings {
   refreshTokenTtlSeconds: number;
   /** Hard cap on a session's life, refreshes or not. */
   maxLifetimeSeconds: number;
+  /** A session not refreshed for this long ends (0 = no idle timeout). */
+  idleTimeoutSeconds: number;
+  /** Live sessions per user (0 = no limit) and what a login at the limit does. */
+  maxPerUser: number;
+  limitPolicy: 'evict_oldest' | 'deny';
 }
 
 export interface ClientInfo {
@@ -17,6 +24,13 @@ export interface ClientInfo {
 export interface StartedSession {
   session: SessionRow;
   refreshToken: string;
+  /** Sessions ended to make room (SESSION_LIMIT_POLICY=evict_oldest). */
+  evicted: string[];
+}
+
+export interface SessionView {
+  session: SessionRow;
+  current: boolean;
 }
 
 export type RotationResult =
@@ -42,6 +56,7 @@ export class SessionService {
       sessions: SessionRepository;
       clock: Clock;
       settings: SessionSettings;
+      audit: Pick<AuditService, 'record'>;
     },
   ) {}
 
@@ -51,20 +66,32 @@ export class SessionService {
     const now = clock.now();
     const absoluteExpiresAt = addSeconds(now, settings.maxLifetimeSeconds);
     const refreshToken = newRefreshToken();
-    const session = await sessions.startSession(
-      {
-        userId,
-        createdAt: now,
-        lastSeenAt: now,
-        expiresAt: earliest(addSeconds(now, settings.refreshTokenTtlSeconds), absoluteExpiresAt),
-        absoluteExpiresAt,
-        ip: client.ip,
-        userAgent: client.userAgent?.slice(0, 512) ?? null,
-        amr,
-      },
-      hashToken(refreshToken),
-    );
-    return { session, refreshToken };
+    const values = {
+      userId,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: earliest(addSeconds(now, settings.refreshTokenTtlSeconds), absoluteExpiresAt),
+      absoluteExpiresAt,
+      ip: client.ip,
+      userAgent: client.userAgent?.slice(0, 512) ?? null,
+      amr,
+    };
+    if (settings.maxPerUser === 0) {
+      // The hot path: one statement.
+      const session = await sessions.startSession(values, hashToken(refreshToken));
+      return { session, refreshToken, evicted: [] };
+    }
+    const started = await sessions.startSessionWithinLimit(values, hashToken(refreshToken), {
+      max: settings.maxPerUser,
+      policy: settings.limitPolicy,
+      idleCutoff: this.idleCutoff(now),
+    });
+    if (started.kind === 'denied') {
+      throw errors.sessionLimitReached(
+        `This account already has ${settings.maxPerUser} active sessions; log out of one first.`,
+      );
+    }
+    return { session: started.session, refreshToken, evicted: started.evicted };
   }
 
   /**
@@ -86,6 +113,7 @@ export class SessionService {
       hashToken(successor),
       now,
       addSeconds(now, settings.refreshTokenTtlSeconds),
+      this.idleCutoff(now),
     );
     if (result.kind === 'rotated') {
       return { kind: 'rotated', session: result.session, refreshToken: successor };
@@ -114,6 +142,40 @@ export class SessionService {
     );
   }
 
+  /** The user's sessions that can still be refreshed, newest first. */
+  async list(userId: string, currentSessionId: string): Promise<SessionView[]> {
+    const now = this.deps.clock.now();
+    const rows = await this.deps.sessions.listLive(userId, now, this.idleCutoff(now));
+    return rows.map((session) => ({ session, current: session.id === currentSessionId }));
+  }
+
+  /** Ends one of the user's own sessions with its refresh chain; false if none such is live. */
+  async revokeOwn(userId: string, sessionId: string, context: RequestContext): Promise<boolean> {
+    const reason = 'user_revoked';
+    const now = this.deps.clock.now();
+    const ended = await this.deps.sessions.revokeOwnSession(userId, sessionId, now, reason);
+    if (ended) await this.deps.audit.record(context, revokedEntry(userId, sessionId, reason));
+    return ended;
+  }
+
+  /** Ends every session of the user but `keepSessionId`; returns the ended ids. */
+  async revokeOthers(
+    userId: string,
+    keepSessionId: string,
+    context: RequestContext,
+  ): Promise<string[]> {
+    const reason = 'user_revoked_others';
+    const now = this.deps.clock.now();
+    const ended = await this.deps.sessions.revokeUserSessions(userId, now, reason, keepSessionId);
+    await this.deps.audit.record(context, ...ended.map((id) => revokedEntry(userId, id, reason)));
+    return ended;
+  }
+
+  private idleCutoff(now: Date): Date {
+    const idle = this.deps.settings.idleTimeoutSeconds;
+    return idle === 0 ? new Date(0) : addSeconds(now, -idle);
+  }
+
   revoke(sessionId: string, reason: string): Promise<boolean> {
     return this.deps.sessions.revokeSession(sessionId, this.deps.clock.now(), reason);
   }
@@ -129,4 +191,12 @@ function addSeconds(date: Date, seconds: number): Date {
 
 function earliest(a: Date, b: Date): Date {
   return a < b ? a : b;
+}
+
+function revokedEntry(userId: string, sessionId: string, reason: string) {
+  return {
+    type: 'session.revoked' as const,
+    subjectUserId: userId,
+    detail: { session_id: sessionId, reason },
+  };
 }

@@ -1,0 +1,47 @@
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import type { Database, Db } from '../../adapters/db/index.js';
+import { auditEvents } from '../../adapters/db/schema.js';
+
+export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, 'id'>;
+
+/** The only code touching `audit_events`: it inserts and reads, and prunes by age only. */
+export class AuditRepository {
+  private readonly db: Db;
+  constructor(database: Database) {
+    this.db = database.db;
+  }
+
+  async insert(events: NewAuditEvent[]): Promise<void> {
+    if (events.length > 0) await this.db.insert(auditEvents).values(events);
+  }
+
+  /** Newest first, keyset-paginated on (occurred_at, id). */
+  listForSubject(
+    subjectUserId: string,
+    limit: number,
+    after?: { occurredAt: Date; id: string },
+  ): Promise<AuditEventRow[]> {
+    const position = after
+      ? or(
+          lt(auditEvents.occurredAt, after.occurredAt),
+          and(eq(auditEvents.occurredAt, after.occurredAt), lt(auditEvents.id, after.id)),
+        )
+      : undefined;
+    return this.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.subjectUserId, subjectUserId), position))
+      .orderBy(desc(auditEvents.occurredAt), desc(auditEvents.id))
+      .limit(limit);
+  }
+
+  /** Deletes events older than `before`; returns how many. */
+  async deleteOlderThan(before: Date): Promise<number> {
+    const deleted = await this.db
+      .delete(auditEvents)
+      .where(lt(auditEvents.occurredAt, before))
+      .returning({ one: sql<number>`1` });
+    return deleted.length;
+  }
+}

@@ -1,0 +1,79 @@
+import type { Clock } from '../../clock.js';
+import { errors } from '../../errors.js';
+import type { RequestContext } from '../../request-context.js';
+import type { AuditEventRow, AuditRepository } from './repository.js';
+import type { AuditEntry } from './types.js';
+
+export interface AuditPage {
+  items: AuditEventRow[];
+  nextCursor: string | null;
+}
+
+export const AUDIT_PAGE_MAX = 100;
+
+/**
+ * The security history. `record` never throws: a failed audit write is logged by the caller's
+ * `onError` and the action it describes still stands.
+ */
+export class AuditService {
+  constructor(
+    private readonly deps: {
+      audit: AuditRepository;
+      clock: Clock;
+      retentionDays: number;
+      onError?: (error: unknown) => void;
+    },
+  ) {}
+
+  async record(context: RequestContext, ...entries: AuditEntry[]): Promise<void> {
+    const occurredAt = this.deps.clock.now();
+    try {
+      await this.deps.audit.insert(
+        entries.map((entry) => ({
+          occurredAt,
+          type: entry.type,
+          outcome: entry.outcome ?? 'success',
+          actorUserId:
+            entry.actorUserId === undefined ? (entry.subjectUserId ?? null) : entry.actorUserId,
+          subjectUserId: entry.subjectUserId ?? null,
+          ip: context.ip,
+          userAgent: context.userAgent,
+          requestId: context.requestId,
+          detail: entry.detail ?? {},
+        })),
+      );
+    } catch (error) {
+      this.deps.onError?.(error);
+    }
+  }
+
+  async listForUser(userId: string, limit: number, cursor?: string): Promise<AuditPage> {
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const rows = await this.deps.audit.listForSubject(userId, limit + 1, after);
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  /** Deletes events past AUDIT_RETENTION_DAYS (0 keeps everything); returns how many. */
+  async prune(): Promise<number> {
+    if (this.deps.retentionDays === 0) return 0;
+    const before = new Date(this.deps.clock.now().getTime() - this.deps.retentionDays * 86_400_000);
+    return this.deps.audit.deleteOlderThan(before);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function encodeCursor(row: { occurredAt: Date; id: string }): string {
+  return Buffer.from(`${row.occurredAt.toISOString()}|${row.id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { occurredAt: Date; id: string } {
+  const [time, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const occurredAt = new Date(time ?? '');
+  if (!id || !UUID.test(id) || Number.isNaN(occurredAt.getTime())) {
+    throw errors.validationFailed([{ field: 'cursor', message: 'is not a valid cursor' }]);
+  }
+  return { occurredAt, id };
+}
