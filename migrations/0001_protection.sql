@@ -1,5 +1,6 @@
 CREATE TABLE "audit_events" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "audit_events_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"occurred_at" timestamp with time zone NOT NULL,
 	"type" text NOT NULL,
 	"actor_user_id" uuid,
@@ -20,5 +21,5 @@ CREATE TABLE "login_failures" (
 	"locked_until" timestamp with time zone
 );
 --> statement-breakpoint
-CREATE INDEX "audit_events_subject_idx" ON "audit_events" USING btree ("subject_user_id","occurred_at","id");--> statement-breakpoint
+CREATE INDEX "audit_events_subject_idx" ON "audit_events" USING btree ("subject_user_id","occurred_at","seq");--> statement-breakpoint
 CREATE INDEX "audit_events_occurred_at_idx" ON "audit_events" USING btree ("occurred_at");

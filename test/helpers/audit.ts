@@ -28,7 +28,7 @@ export async function auditRows(t: TestApp, userId: string): Promise<AuditRow[]>
   const result = await db.query<AuditRow>(
     'test_audit_rows',
     `SELECT type, outcome, actor_user_id, subject_user_id, ip, user_agent, request_id, detail
-       FROM audit_events WHERE subject_user_id = $1 ORDER BY occurred_at, id`,
+       FROM audit_events WHERE subject_user_id = $1 ORDER BY occurred_at, seq`,
     [userId],
   );
   return result;

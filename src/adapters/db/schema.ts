@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   check,
   customType,
   index,
@@ -115,6 +116,8 @@ export const auditEvents = pgTable(
   'audit_events',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** Insertion order: ties on `occurred_at` (one request, one instant) keep their order. */
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity().notNull(),
     occurredAt: timestamptz('occurred_at').notNull(),
     type: text('type').notNull(),
     actorUserId: uuid('actor_user_id'),
@@ -127,7 +130,7 @@ export const auditEvents = pgTable(
   },
   (t) => [
     check('audit_events_outcome_valid', sql`${t.outcome} IN ('success', 'failure')`),
-    index('audit_events_subject_idx').on(t.subjectUserId, t.occurredAt, t.id),
+    index('audit_events_subject_idx').on(t.subjectUserId, t.occurredAt, t.seq),
     index('audit_events_occurred_at_idx').on(t.occurredAt),
   ],
 );

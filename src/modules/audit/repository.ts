@@ -3,7 +3,7 @@ import type { Database, Db } from '../../adapters/db/index.js';
 import { auditEvents } from '../../adapters/db/schema.js';
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
-export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, 'id'>;
+export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, 'id' | 'seq'>;
 
 /** The only code touching `audit_events`: it inserts and reads, and prunes by age only. */
 export class AuditRepository {
@@ -16,23 +16,23 @@ export class AuditRepository {
     if (events.length > 0) await this.db.insert(auditEvents).values(events);
   }
 
-  /** Newest first, keyset-paginated on (occurred_at, id). */
+  /** Newest first, keyset-paginated on (occurred_at, seq). */
   listForSubject(
     subjectUserId: string,
     limit: number,
-    after?: { occurredAt: Date; id: string },
+    after?: { occurredAt: Date; seq: number },
   ): Promise<AuditEventRow[]> {
     const position = after
       ? or(
           lt(auditEvents.occurredAt, after.occurredAt),
-          and(eq(auditEvents.occurredAt, after.occurredAt), lt(auditEvents.id, after.id)),
+          and(eq(auditEvents.occurredAt, after.occurredAt), lt(auditEvents.seq, after.seq)),
         )
       : undefined;
     return this.db
       .select()
       .from(auditEvents)
       .where(and(eq(auditEvents.subjectUserId, subjectUserId), position))
-      .orderBy(desc(auditEvents.occurredAt), desc(auditEvents.id))
+      .orderBy(desc(auditEvents.occurredAt), desc(auditEvents.seq))
       .limit(limit);
   }
 

@@ -63,17 +63,16 @@ export class AuditService {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-export function encodeCursor(row: { occurredAt: Date; id: string }): string {
-  return Buffer.from(`${row.occurredAt.toISOString()}|${row.id}`).toString('base64url');
+/** Opaque to clients: base64url of `<occurred_at ISO>|<seq>` of the last item returned. */
+export function encodeCursor(row: { occurredAt: Date; seq: number }): string {
+  return Buffer.from(`${row.occurredAt.toISOString()}|${row.seq}`).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { occurredAt: Date; id: string } {
-  const [time, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+export function decodeCursor(cursor: string): { occurredAt: Date; seq: number } {
+  const [time, seq] = Buffer.from(cursor, 'base64url').toString().split('|');
   const occurredAt = new Date(time ?? '');
-  if (!id || !UUID.test(id) || Number.isNaN(occurredAt.getTime())) {
+  if (!seq || !/^\d{1,15}$/.test(seq) || Number.isNaN(occurredAt.getTime())) {
     throw errors.validationFailed([{ field: 'cursor', message: 'is not a valid cursor' }]);
   }
-  return { occurredAt, id };
+  return { occurredAt, seq: Number(seq) };
 }
