@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggerOptions } from '../../src/app.js';
 import { buildTestApp, get, json, newAccount, post, type TestApp } from '../helpers/app.js';
 import { auditRows, wholeAuditTable } from '../helpers/audit.js';
-import { patch, refresh } from '../helpers/http.js';
+import { refresh } from '../helpers/http.js';
 import { expectProblem } from '../helpers/problem.js';
 
 const DAY = 86_400_000;
