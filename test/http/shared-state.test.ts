@@ -174,4 +174,34 @@ describeWithRedis('rate limits through Redis', () => {
       expect(logLines.some((l) => l.includes('Redis reachable'))).toBe(true);
     });
   });
+
+  describe('Redis unreachable from the start', () => {
+    it('serves with per-process limits and says so', async () => {
+      const closed = new TcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
+      const port = await closed.start();
+      await closed.stop();
+      const lines: string[] = [];
+      const logger = {
+        ...(loggerOptions('info') as object),
+        stream: { write: (line: string) => lines.push(line) },
+      } as FastifyServerOptions['logger'];
+      const t = await buildTestApp({
+        env: { ...limits, REDIS_URL: `redis://127.0.0.1:${port}` },
+        logger,
+      });
+      try {
+        const statuses = [];
+        for (let i = 0; i < 5; i += 1) {
+          statuses.push((await loginFrom(t, '192.0.2.40', newAccount().email)).statusCode);
+        }
+        expect(statuses).toEqual([401, 401, 401, 401, 429]);
+        const response = await ready(t);
+        expect(response.statusCode).toBe(200);
+        expect(json(response).checks.redis.status).toBe('degraded');
+        await until(async () => lines.some((l) => l.includes('counted per process')));
+      } finally {
+        await t.close();
+      }
+    });
+  });
 });

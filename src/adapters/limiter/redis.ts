@@ -16,6 +16,7 @@ export interface RedisLimiterOptions {
 }
 
 const PING_TIMEOUT_MS = 1_000;
+const SHARED = 'Redis reachable: rate limits are shared by every replica';
 
 /**
  * Shared store: every replica counts in the same Redis keys. While Redis is unreachable each
@@ -32,20 +33,25 @@ export function createRedisLimiterStore(options: RedisLimiterOptions): LimiterSt
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
   const listeners: LimiterStatusListener[] = [];
-  let shared = false;
+  // Announce each switch once: the first connection, every outage, every recovery.
+  let state: 'starting' | 'shared' | 'degraded' = 'starting';
   let lastError = 'connecting';
   const announce = (health: LimiterHealth) => listeners.forEach((listener) => listener(health));
   client.on('ready', () => {
-    if (!shared) announce({ status: 'ok', detail: 'Redis reachable: limits shared by replicas' });
-    shared = true;
+    if (state !== 'shared') announce({ status: 'ok', detail: SHARED });
+    state = 'shared';
   });
+  const lost = () => {
+    if (state !== 'degraded') announce(degraded());
+    state = 'degraded';
+  };
   client.on('error', (error: Error & { code?: string }) => {
     // Never the URL: it may carry a password.
     lastError = error.code ?? error.name;
+    lost();
   });
   client.on('close', () => {
-    if (shared) announce(degraded());
-    shared = false;
+    if (state === 'shared') lost();
   });
 
   function degraded(): LimiterHealth {
@@ -88,6 +94,9 @@ export function createRedisLimiterStore(options: RedisLimiterOptions): LimiterSt
     },
     onStatusChange(listener) {
       listeners.push(listener);
+      // A listener added after the first switch (the app's logger) hears the current state.
+      if (state === 'degraded') listener(degraded());
+      if (state === 'shared') listener({ status: 'ok', detail: SHARED });
     },
     async close() {
       client.disconnect();

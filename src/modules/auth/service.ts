@@ -89,8 +89,10 @@ export class AuthService {
     }
     if (lock.hasFailures) await lockout.clear(identifier);
     // Status is revealed only to someone who knows the password.
-    if (user.status === 'locked') throw errors.accountLocked();
-    if (user.status !== 'active') throw errors.accountDisabled();
+    if (user.status !== 'active') {
+      await audit.record(context, loginFailed(user, `account_${user.status}`));
+      throw user.status === 'locked' ? errors.accountLocked() : errors.accountDisabled();
+    }
     if (hasher.needsRehash(user.passwordHash)) await this.rehash(user.id, password);
     const amr = ['pwd'];
     const { session, refreshToken, evicted } = await this.deps.sessions.start(
@@ -112,14 +114,14 @@ export class AuthService {
    */
   async recordSecondFactorFailure(
     identifier: string,
-    user: UserRow,
+    userId: string,
     context: RequestContext,
   ): Promise<void> {
     const outcome = await this.deps.lockout.recordFailure(identifier);
     await this.deps.audit.record(
       context,
-      { type: 'mfa.failed', outcome: 'failure', subjectUserId: user.id, actorUserId: null },
-      ...(outcome.lockedNow ? [userLocked(user.id, outcome)] : []),
+      { type: 'mfa.failed', outcome: 'failure', subjectUserId: userId, actorUserId: null },
+      ...(outcome.lockedNow ? [userLocked(userId, outcome)] : []),
     );
   }
 
