@@ -4,12 +4,17 @@ import { chooseKeyEncryption, createTokenSigner, type TokenSigner } from './adap
 import { buildApp, loggerOptions } from './app.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import type { EventBus } from './adapters/bus/index.js';
+import type { MailTransport } from './adapters/mail/index.js';
 import { PasswordHasher } from './modules/auth/password-hasher.js';
+import { createOutboxWorker, runsWorkerInProcess, type OutboxWorker } from './worker.js';
 
 export interface Gatehouse {
   app: FastifyInstance;
   database: Database;
   signer: TokenSigner;
+  /** The outbox relay; its loop runs only when the worker is in-process (see worker.ts). */
+  worker: OutboxWorker;
   /** Stops serving (in-flight requests finish), then closes the database. */
   close(): Promise<void>;
 }
@@ -21,6 +26,11 @@ export interface GatehouseOptions {
   logger?: FastifyServerOptions['logger'];
   /** Skip migrations (the caller ran them). */
   skipMigrations?: boolean;
+  /** `manual`: never start the relay loop (tests drive it); `config` (default): as configured. */
+  worker?: 'config' | 'manual';
+  /** Replace the configured bus or mail transport (tests). */
+  bus?: EventBus;
+  mail?: MailTransport;
 }
 
 /** Opens every adapter from config and builds the HTTP app on top: one call for serve and tests. */
@@ -56,20 +66,33 @@ export async function openGatehouse(
       clock,
       logger,
       isShuttingDown: () => shuttingDown,
+      box: encryption.box,
     });
     if (encryption.source === 'none' && signer.algorithm !== 'HS256') {
       app.log.warn(
         'KEY_ENCRYPTION_KEY is not set: private signing keys are stored unencrypted in the database',
       );
     }
+    const worker = createOutboxWorker({
+      config,
+      database,
+      box: encryption.box,
+      clock,
+      log: app.log.child({ module: 'outbox' }),
+      bus: options.bus,
+      mail: options.mail,
+    });
     await app.ready();
+    if (options.worker !== 'manual' && runsWorkerInProcess(config)) worker.relay.start();
     return {
       app,
       database,
       signer,
+      worker,
       async close() {
         shuttingDown = true;
         await app.close();
+        await worker.close();
         if (ownsDatabase) await database.close();
       },
     };

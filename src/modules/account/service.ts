@@ -1,5 +1,9 @@
 import type { Clock } from '../../clock.js';
+import type { Tx } from '../../adapters/db/index.js';
 import { uniqueViolation } from '../../adapters/db/errors.js';
+import type { Transactor } from '../../adapters/db/transaction.js';
+import type { Outbox } from '../events/outbox.js';
+import type { UserSnapshot } from '../events/types.js';
 import { errors, type FieldError } from '../../errors.js';
 import {
   normalizeEmail,
@@ -42,6 +46,18 @@ const CONFLICT_FIELDS: Record<string, FieldError> = {
   users_username_key: { field: 'username', message: 'is already taken' },
 };
 
+/** The account as events describe it: no metadata, no secrets. */
+export function toSnapshot(user: UserRow): UserSnapshot {
+  return {
+    id: user.id,
+    email: user.email,
+    username: user.username,
+    full_name: user.fullName,
+    email_verified: user.emailVerifiedAt !== null,
+    status: user.status,
+  };
+}
+
 export function toPublicUser(user: UserRow): PublicUser {
   return {
     id: user.id,
@@ -58,7 +74,14 @@ export function toPublicUser(user: UserRow): PublicUser {
 
 /** Accounts: the owner of the `users` table for every other module. */
 export class AccountService {
-  constructor(private readonly deps: { users: UserRepository; clock: Clock }) {}
+  constructor(
+    private readonly deps: {
+      users: UserRepository;
+      clock: Clock;
+      outbox: Outbox;
+      transaction: Transactor;
+    },
+  ) {}
 
   /** Checks the shape of a new account's identifiers; returns them normalized. */
   normalizeNewIdentifiers(input: { email?: string | null; username?: string | null }) {
@@ -80,11 +103,27 @@ export class AccountService {
     return { email, username };
   }
 
-  /** Inserts the account; the database's unique constraints decide races (→ 409). */
-  async create(account: NewAccount): Promise<UserRow> {
-    const now = this.deps.clock.now();
+  /**
+   * Inserts the account with its `user.created` event, and whatever `within` adds (the
+   * verification mail), in one transaction; the database's unique constraints decide races
+   * (→ 409, and nothing is announced).
+   */
+  async create(
+    account: NewAccount,
+    within?: (tx: Tx, user: UserRow) => Promise<void>,
+  ): Promise<UserRow> {
+    const { users, clock, outbox, transaction } = this.deps;
+    const now = clock.now();
     try {
-      return await this.deps.users.insert({ ...account, createdAt: now, updatedAt: now });
+      return await transaction(async (tx) => {
+        const user = await users.insert({ ...account, createdAt: now, updatedAt: now }, tx);
+        await outbox.event(tx, 'user.created', user.id, {
+          ...toSnapshot(user),
+          created_at: user.createdAt.toISOString(),
+        });
+        await within?.(tx, user);
+        return user;
+      });
     } catch (error) {
       throw conflictFrom(error) ?? error;
     }
@@ -133,10 +172,19 @@ export class AccountService {
       changes.metadata = patch.metadata;
     }
     if (problems.length > 0) throw errors.validationFailed(problems);
+    const { users, clock, outbox, transaction } = this.deps;
     try {
-      const updated = await this.deps.users.update(id, changes, this.deps.clock.now());
-      if (!updated) throw errors.notFound('The account no longer exists.');
-      return updated;
+      return await transaction(async (tx) => {
+        const updated = await users.update(id, changes, clock.now(), tx);
+        if (!updated) throw errors.notFound('The account no longer exists.');
+        await outbox.event(tx, 'user.updated', id, {
+          ...toSnapshot(updated),
+          changed: Object.keys(patch).filter(
+            (key) => patch[key as keyof ProfilePatch] !== undefined,
+          ),
+        });
+        return updated;
+      });
     } catch (error) {
       throw conflictFrom(error) ?? error;
     }

@@ -1,5 +1,6 @@
 import type { AccessTokenClaims, TokenSigner } from '../../adapters/keys/index.js';
 import { errors } from '../../errors.js';
+import type { AccountLifecycle } from '../account/lifecycle.js';
 import type { AccountService } from '../account/service.js';
 import type { UserRow } from '../account/repository.js';
 import type { ClientInfo, SessionService } from '../sessions/service.js';
@@ -28,28 +29,35 @@ export class AuthService {
   constructor(
     private readonly deps: {
       accounts: AccountService;
+      lifecycle: AccountLifecycle;
       sessions: SessionService;
       signer: TokenSigner;
       hasher: PasswordHasher;
       passwordMinLength: number;
+      /** Login of an account with an unverified email answers 403 email_not_verified. */
+      requireEmailVerification: boolean;
     },
   ) {}
 
   async register(input: Registration): Promise<UserRow> {
     const { accounts, hasher } = this.deps;
     const { email, username } = accounts.normalizeNewIdentifiers(input);
+    if (this.deps.requireEmailVerification && !email) {
+      // Such an account could never verify, and so never log in.
+      throw errors.validationFailed([
+        { field: 'email', message: 'is required (email verification is required)' },
+      ]);
+    }
     const weakness = checkPassword(input.password, this.deps.passwordMinLength, {
       email,
       username,
     });
     if (weakness) throw errors.weakPassword(weakness);
     const passwordHash = await hasher.hash(input.password);
-    return accounts.create({
-      email,
-      username,
-      fullName: input.fullName?.trim() || null,
-      passwordHash,
-    });
+    return accounts.create(
+      { email, username, fullName: input.fullName?.trim() || null, passwordHash },
+      (tx, user) => this.deps.lifecycle.startVerification(tx, user),
+    );
   }
 
   /**
@@ -71,6 +79,9 @@ export class AuthService {
     // Status is revealed only to someone who knows the password.
     if (user.status === 'locked') throw errors.accountLocked();
     if (user.status !== 'active') throw errors.accountDisabled();
+    if (this.deps.requireEmailVerification && user.emailVerifiedAt === null) {
+      throw errors.emailNotVerified();
+    }
     if (hasher.needsRehash(user.passwordHash)) await this.rehash(user.id, password);
     const amr = ['pwd'];
     const { session, refreshToken } = await this.deps.sessions.start(user.id, client, amr);
