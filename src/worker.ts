@@ -41,6 +41,8 @@ export function createOutboxWorker(options: {
   log: WorkerLog;
   bus?: EventBus;
   mail?: MailTransport;
+  /** Rows claimed per pass (default 50). */
+  batchSize?: number;
 }): OutboxWorker {
   const { config, log } = options;
   const bus = options.bus ?? createEventBus(config, log);
@@ -59,6 +61,7 @@ export function createOutboxWorker(options: {
       maxAttempts: outbox.maxAttempts,
       retryBaseMs: outbox.retryBaseMs,
       pollIntervalMs: outbox.pollIntervalMs,
+      batchSize: options.batchSize,
     },
   });
   return {

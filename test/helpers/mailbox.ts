@@ -99,17 +99,25 @@ function decodeBody(body: string, encoding: string): string {
   }
 }
 
+/** RFC 2047 encoded words; adjacent ones join (a character may straddle two of them). */
 function decodeWords(value: string): string {
-  return value.replace(/=\?utf-8\?([QB])\?([^?]*)\?=/gi, (_, mode: string, text: string) =>
-    mode.toUpperCase() === 'B'
-      ? Buffer.from(text, 'base64').toString('utf8')
-      : Buffer.from(
-          text
-            .replace(/_/g, ' ')
-            .replace(/=([0-9A-Fa-f]{2})/g, (__, hex: string) =>
-              String.fromCharCode(parseInt(hex, 16)),
+  const joined = value.replace(/\?=\s+=\?/g, '?==?');
+  return joined.replace(/(=\?utf-8\?[QB]\?[^?]*\?=)+/gi, (run) => {
+    const bytes: Buffer[] = [];
+    for (const [, mode, text] of run.matchAll(/=\?utf-8\?([QB])\?([^?]*)\?=/gi)) {
+      bytes.push(
+        mode!.toUpperCase() === 'B'
+          ? Buffer.from(text!, 'base64')
+          : Buffer.from(
+              text!
+                .replace(/_/g, ' ')
+                .replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) =>
+                  String.fromCharCode(parseInt(hex, 16)),
+                ),
+              'latin1',
             ),
-          'latin1',
-        ).toString('utf8'),
-  );
+      );
+    }
+    return Buffer.concat(bytes).toString('utf8');
+  });
 }

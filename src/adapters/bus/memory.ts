@@ -9,6 +9,7 @@ export type EventListener = (event: CloudEvent) => void;
 export class MemoryEventBus implements EventBus {
   readonly kind = 'memory' as const;
   private readonly listeners = new Set<EventListener>();
+  private closed = false;
 
   constructor(private readonly log?: { info(fields: object, message: string): void }) {}
 
@@ -19,12 +20,14 @@ export class MemoryEventBus implements EventBus {
   }
 
   async publish(event: CloudEvent): Promise<void> {
+    if (this.closed) throw new Error('event bus is closed');
     // Identifiers only: data may hold personal details (an email address).
     this.log?.info({ event: { id: event.id, type: event.type, subject: event.subject } }, 'event');
     for (const listener of this.listeners) listener(event);
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.listeners.clear();
   }
 }
