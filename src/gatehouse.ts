@@ -82,8 +82,19 @@ export async function openGatehouse(
       bus: options.bus,
       mail: options.mail,
     });
+    if (encryption.source === 'none') {
+      app.log.warn(
+        'KEY_ENCRYPTION_KEY is not set: queued mail (codes and links) is stored unencrypted until sent',
+      );
+    }
     await app.ready();
-    if (options.worker !== 'manual' && runsWorkerInProcess(config)) worker.relay.start();
+    if (options.worker !== 'manual' && runsWorkerInProcess(config)) {
+      worker.relay.start();
+      app.log.info(
+        { bus: worker.bus.kind, mail: worker.mail.kind },
+        'outbox worker running in-process',
+      );
+    }
     return {
       app,
       database,
