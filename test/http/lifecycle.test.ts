@@ -256,6 +256,34 @@ describe('account lifecycle', () => {
     });
   });
 
+  describe('races', () => {
+    it('the same link confirmed concurrently: exactly one wins, one event', async () => {
+      const { account, user } = await registerUser(t.app);
+      const { token } = await verificationSecrets(t, account.email);
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => post(t.app, '/auth/verify-email/confirm', { token })),
+      );
+      expect(results.map((r) => r.statusCode).sort()).toEqual([200, 400, 400, 400]);
+      await t.deliver();
+      expect(eventsOf(t, 'user.email_verified', user.id)).toHaveLength(1);
+    });
+
+    it('the same reset code used concurrently sets one password only', async () => {
+      const { account } = await registerUser(t.app);
+      await post(t.app, '/auth/password/forgot', { email: account.email });
+      const { code } = secretsOf(await lastMail(t, account.email, /Reset your password/));
+      const passwords = ['Parallel-Reset-Alpha-101', 'Parallel-Reset-Bravo-202'];
+      const results = await Promise.all(
+        passwords.map((new_password) =>
+          post(t.app, '/auth/password/reset', { email: account.email, code, new_password }),
+        ),
+      );
+      expect(results.map((r) => r.statusCode).sort()).toEqual([204, 400]);
+      const winner = passwords[results.findIndex((r) => r.statusCode === 204)]!;
+      await login(t.app, account.email, winner);
+    });
+  });
+
   describe('password reset', () => {
     it('forgot → code → reset ends every session, mails a notice, old password is gone', async () => {
       const { account, user, accessToken, refreshToken } = await registerAndLogin(t.app);
@@ -488,6 +516,24 @@ describe('account lifecycle', () => {
       expect(
         (await post(t.app, '/auth/register', { ...newAccount(), email: account.email })).statusCode,
       ).toBe(201);
+    });
+
+    it('email change requests to one address are limited (429 with Retry-After)', async () => {
+      const { account, accessToken } = await registerAndLogin(t.app);
+      const target = newAccount().email;
+      const ask = () =>
+        post(
+          t.app,
+          '/users/me/email',
+          { new_email: target, password: account.password },
+          accessToken,
+        );
+      for (let i = 0; i < t.config.lifecycle.mailRequestsPerHour; i += 1) {
+        expect((await ask()).statusCode).toBe(202);
+      }
+      const limited = expectProblem(await ask(), 429, 'rate_limited');
+      expect(limited.detail).toContain('retry later');
+      expect(Number((await ask()).headers['retry-after'])).toBeGreaterThan(0);
     });
 
     it('an email change whose address was taken meanwhile answers 409 and changes nothing', async () => {

@@ -130,6 +130,23 @@ describe('mail through the notification service', () => {
   });
 });
 
+describe('a restart', () => {
+  it('keeps undelivered mail and events; the next instance delivers them', async () => {
+    const first = await buildTestApp();
+    const { account } = await registerUser(first.app);
+    await first.stop();
+    const second = await buildTestApp({ db: first.db, env: { DATA_DIR: first.config.dataDir } });
+    try {
+      expect(await second.deliver()).toEqual({ delivered: 2, retried: 0, parked: 0 });
+      expect(mailTo(readMailbox(mailboxDirectory(second.config)), account.email)).toHaveLength(1);
+      expect(second.events.map((e) => e.type)).toEqual(['user.created']);
+    } finally {
+      await second.stop();
+      await first.db.drop();
+    }
+  });
+});
+
 describe('two workers on one database', () => {
   let t: TestApp;
   beforeAll(async () => {

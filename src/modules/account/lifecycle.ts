@@ -57,7 +57,7 @@ export class AccountLifecycle {
   async requestVerification(rawEmail: string): Promise<void> {
     await this.uniformly(async () => {
       const email = normalizeEmail(rawEmail);
-      if (!(await this.deps.limiter.tryTake(`verify_email:${email.toLowerCase()}`))) return;
+      if (!(await this.deps.limiter.tryTake(`verify_email:${email.toLowerCase()}`)).allowed) return;
       const user = await this.deps.users.findByEmail(email);
       if (!user?.email || user.status !== 'active' || user.emailVerifiedAt) return;
       await this.deps.transaction((tx) => this.mailVerification(tx, user.id, user.email!));
@@ -115,7 +115,8 @@ export class AccountLifecycle {
   async forgotPassword(rawEmail: string): Promise<void> {
     await this.uniformly(async () => {
       const email = normalizeEmail(rawEmail);
-      if (!(await this.deps.limiter.tryTake(`reset_password:${email.toLowerCase()}`))) return;
+      if (!(await this.deps.limiter.tryTake(`reset_password:${email.toLowerCase()}`)).allowed)
+        return;
       const user = await this.deps.users.findByEmail(email);
       if (!user?.email || user.status !== 'active') return;
       const to = user.email;
@@ -186,6 +187,13 @@ export class AccountLifecycle {
       throw errors.validationFailed([
         { field: 'new_email', message: 'is already the address of this account' },
       ]);
+    }
+    // Whoever owns the new address is not to be flooded with codes.
+    const decision = await this.deps.limiter.tryTake(`change_email:${newEmail.toLowerCase()}`);
+    if (!decision.allowed) {
+      throw errors.rateLimited('Too many mails to this address; retry later.', {
+        headers: { 'retry-after': String(decision.retryAfterSeconds) },
+      });
     }
     const { tokens, outbox, transaction } = this.deps;
     await transaction(async (tx) => {

@@ -123,7 +123,7 @@ export function accountRoutes(deps: {
           body: EmailChangeBody,
           response: {
             202: Type.Object({ message: Type.String() }),
-            ...problems(400, 401, 403, 422),
+            ...problems(400, 401, 403, 422, 429),
           },
         },
       },

@@ -5,9 +5,11 @@ import type { Clock } from '../../clock.js';
  * (Redis) limiter can take over; this in-memory one counts per process.
  */
 export interface AddressLimiter {
-  /** Records one request for `key`; false when over the limit (the request is not counted). */
-  tryTake(key: string): Promise<boolean>;
+  /** Records one request for `key`; refused when over the limit (a refusal is not counted). */
+  tryTake(key: string): Promise<LimitDecision>;
 }
+
+export type LimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 /** Sliding window of timestamps per key, kept in memory and pruned as it goes. */
 export class MemoryAddressLimiter implements AddressLimiter {
@@ -17,13 +19,17 @@ export class MemoryAddressLimiter implements AddressLimiter {
     private readonly options: { limit: number; windowMs: number; clock: Clock; maxKeys?: number },
   ) {}
 
-  async tryTake(key: string): Promise<boolean> {
+  async tryTake(key: string): Promise<LimitDecision> {
     const now = this.options.clock.now().getTime();
     const since = now - this.options.windowMs;
     const recent = (this.hits.get(key) ?? []).filter((t) => t > since);
     if (recent.length >= this.options.limit) {
       this.hits.set(key, recent);
-      return false;
+      const oldest = recent[recent.length - this.options.limit]!;
+      return {
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((oldest + this.options.windowMs - now) / 1000)),
+      };
     }
     recent.push(now);
     this.hits.delete(key);
@@ -35,6 +41,6 @@ export class MemoryAddressLimiter implements AddressLimiter {
       if (oldest === undefined) break;
       this.hits.delete(oldest);
     }
-    return true;
+    return { allowed: true };
   }
 }
