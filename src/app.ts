@@ -4,6 +4,8 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Database } from './adapters/db/index.js';
 import type { TokenSigner } from './adapters/keys/index.js';
 import type { LimiterStore } from './adapters/limiter/index.js';
+import { transactorFor } from './adapters/db/transaction.js';
+import type { SealedBox } from './adapters/keys/index.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { errors } from './errors.js';
@@ -14,9 +16,11 @@ import { requestIdFor } from './http/request-id.js';
 import { installSecurityHeaders } from './http/security.js';
 import { ProblemSchema, UserSchema } from './http/schemas.js';
 import { createValidatorCompiler, unstorableField } from './http/validation.js';
+import { AccountLifecycle } from './modules/account/lifecycle.js';
 import { UserRepository } from './modules/account/repository.js';
 import { accountRoutes } from './modules/account/routes.js';
 import { AccountService } from './modules/account/service.js';
+import { verificationRoutes } from './modules/account/verification-routes.js';
 import type { PasswordHasher } from './modules/auth/password-hasher.js';
 import { AuditRepository } from './modules/audit/repository.js';
 import { auditRoutes } from './modules/audit/routes.js';
@@ -30,6 +34,14 @@ import { platformRoutes } from './modules/platform/routes.js';
 import { SessionRepository } from './modules/sessions/repository.js';
 import { sessionRoutes } from './modules/sessions/routes.js';
 import { SessionService } from './modules/sessions/service.js';
+import { Outbox } from './modules/events/outbox.js';
+import { OutboxRepository } from './modules/events/repository.js';
+import {
+  MemoryAddressLimiter,
+  type AddressLimiter,
+} from './modules/verification/address-limiter.js';
+import { OneTimeTokenRepository } from './modules/verification/repository.js';
+import { OneTimeTokenService } from './modules/verification/service.js';
 import { VERSION } from './version.js';
 
 export interface AppDependencies {
@@ -41,7 +53,14 @@ export interface AppDependencies {
   limiter: LimiterStore;
   logger: FastifyServerOptions['logger'];
   isShuttingDown?: () => boolean;
+  /** Seals mail content in the outbox (the key-encryption key); plain when undefined. */
+  box?: SealedBox;
+  /** Per-address limit of verification and reset mails; in-memory by default. */
+  mailLimiter?: AddressLimiter;
 }
+
+/** Verification and reset requests take at least this long, known address or not. */
+export const UNIFORM_RESPONSE_MS = 150;
 
 export const API_PREFIX = '/api/v1';
 
@@ -129,7 +148,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     retentionDays: protection.auditRetentionDays,
     onError: (error) => app.log.error({ err: error }, 'audit event not recorded'),
   });
-  const accounts = new AccountService({ users: new UserRepository(database), clock, audit });
+  const { lifecycle: lifecycleConfig } = config;
+  const transaction = transactorFor(database.db);
+  const outbox = new Outbox({ outbox: new OutboxRepository(database.db), clock, box: deps.box });
+  const users = new UserRepository(database);
+  const accounts = new AccountService({ users, clock, outbox, transaction, audit });
   const sessions = new SessionService({
     sessions: new SessionRepository(database),
     clock,
@@ -150,14 +173,43 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       lockoutSeconds: protection.lockoutSeconds,
     },
   });
+  const lifecycle = new AccountLifecycle({
+    users,
+    tokens: new OneTimeTokenService({
+      tokens: new OneTimeTokenRepository(database.db),
+      clock,
+      ttlSeconds: lifecycleConfig.codeTtlSeconds,
+    }),
+    sessions,
+    outbox,
+    hasher,
+    limiter:
+      deps.mailLimiter ??
+      new MemoryAddressLimiter({
+        limit: lifecycleConfig.mailRequestsPerHour,
+        windowMs: 3_600_000,
+        clock,
+      }),
+    clock,
+    transaction,
+    settings: {
+      publicUrl: config.http.publicUrl,
+      passwordResetUrl: lifecycleConfig.passwordResetUrl,
+      codeTtlSeconds: lifecycleConfig.codeTtlSeconds,
+      passwordMinLength: config.passwords.minLength,
+      uniformResponseMs: UNIFORM_RESPONSE_MS,
+    },
+  });
   const auth = new AuthService({
     accounts,
+    lifecycle,
     sessions,
     signer,
     hasher,
     passwordMinLength: config.passwords.minLength,
     lockout,
     audit,
+    requireEmailVerification: lifecycleConfig.requireEmailVerification,
   });
   const authenticate = createAuthenticate({ signer, sessions });
 
@@ -174,8 +226,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     }),
   );
   await app.register(authRoutes({ auth, accounts, authenticate }), { prefix: API_PREFIX });
-  await app.register(accountRoutes({ accounts, authenticate }), { prefix: API_PREFIX });
   await app.register(sessionRoutes({ sessions, authenticate }), { prefix: API_PREFIX });
   await app.register(auditRoutes({ audit, authenticate }), { prefix: API_PREFIX });
+  await app.register(accountRoutes({ accounts, lifecycle, authenticate }), { prefix: API_PREFIX });
+  await app.register(verificationRoutes({ lifecycle }), { prefix: API_PREFIX });
   return app;
 }

@@ -42,6 +42,7 @@ export interface Config {
     /** Hashes computed at once (0 = one per CPU core); the rest wait their turn. */
     readonly hashConcurrency: number;
   };
+  readonly lifecycle: LifecycleConfig;
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };
@@ -88,6 +89,36 @@ export const RATE_LIMIT_DEFAULTS: Record<RateLimitPolicy, { ip: string; identifi
   email: { ip: '10/1h', identifier: '3/1h' },
   mfa: { ip: '30/5m', identifier: '10/5m' },
 };
+
+/** Account lifecycle: verification and reset mail, the outbox relay, events (issue #4). */
+export interface LifecycleConfig {
+  /** Login of an unverified account answers 403 email_not_verified after a correct password. */
+  readonly requireEmailVerification: boolean;
+  readonly codeTtlSeconds: number;
+  /** Verification and reset mails one address may be sent per hour (more are skipped). */
+  readonly mailRequestsPerHour: number;
+  /** Page of the client app that takes `?token=` and posts the new password. */
+  readonly passwordResetUrl: string;
+  readonly mail: {
+    readonly from: string;
+    readonly smtpUrl: string | undefined;
+    readonly notificationServiceUrl: string | undefined;
+  };
+  readonly events: {
+    /** Unset → in-process bus (events are logged). */
+    readonly amqpUrl: string | undefined;
+    readonly exchange: string;
+  };
+  readonly outbox: {
+    /** Attempts before a row is parked as failed. */
+    readonly maxAttempts: number;
+    readonly pollIntervalMs: number;
+    /** First retry delay; doubles each attempt, capped at 15 minutes. */
+    readonly retryBaseMs: number;
+    /** auto: `serve` runs the worker when embedded (no DATABASE_URL or no AMQP_URL). */
+    readonly workerInProcess: 'auto' | 'true' | 'false';
+  };
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -302,12 +333,45 @@ export function loadConfig(env: Env = process.env): Config {
       hashParallelism: r.int('PASSWORD_HASH_PARALLELISM', 1, 1, 16),
       hashConcurrency: r.int('PASSWORD_HASH_CONCURRENCY', 0, 0, 64),
     },
+    lifecycle: readLifecycle(r, publicUrl),
     log: { level },
     protection: readProtection(r),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
+}
+
+function readLifecycle(r: EnvReader, publicUrl: string): LifecycleConfig {
+  const smtpUrl = r.url('SMTP_URL', ['smtp:', 'smtps:']);
+  const notificationServiceUrl = r.url('NOTIFICATION_SERVICE_URL', ['http:', 'https:']);
+  if (smtpUrl && notificationServiceUrl) {
+    r.problems.push('NOTIFICATION_SERVICE_URL: set either SMTP_URL or NOTIFICATION_SERVICE_URL');
+  }
+  const from = r.string('MAIL_FROM', `Gatehouse <no-reply@${new URL(publicUrl).hostname}>`);
+  if (!/@[^@\s>]+>?$/.test(from) || /[\r\n]/.test(from)) {
+    r.problems.push('MAIL_FROM: must be an address, e.g. "Gatehouse <no-reply@example.com>"');
+  }
+  const exchange = r.string('AMQP_EXCHANGE', 'gatehouse.events');
+  if (!/^[A-Za-z0-9._:-]{1,255}$/.test(exchange)) {
+    r.problems.push('AMQP_EXCHANGE: must be 1-255 letters, digits, ".", "_", ":" or "-"');
+  }
+  return {
+    requireEmailVerification: r.bool('REQUIRE_EMAIL_VERIFICATION', false),
+    codeTtlSeconds: r.int('VERIFICATION_CODE_TTL_MINUTES', 15, 1, 1440) * 60,
+    mailRequestsPerHour: r.int('MAIL_REQUESTS_PER_HOUR', 5, 1, 1000),
+    passwordResetUrl: (
+      r.url('PASSWORD_RESET_URL', ['http:', 'https:']) ?? `${publicUrl}/reset-password`
+    ).replace(/\/+$/, ''),
+    mail: { from, smtpUrl, notificationServiceUrl },
+    events: { amqpUrl: r.url('AMQP_URL', ['amqp:', 'amqps:']), exchange },
+    outbox: {
+      maxAttempts: r.int('OUTBOX_MAX_ATTEMPTS', 10, 1, 100),
+      pollIntervalMs: r.int('OUTBOX_POLL_INTERVAL_MS', 1000, 10, 60_000),
+      retryBaseMs: r.int('OUTBOX_RETRY_BASE_MS', 2000, 1, 600_000),
+      workerInProcess: r.oneOf('WORKER_IN_PROCESS', 'auto', ['auto', 'true', 'false'] as const),
+    },
+  };
 }
 
 function deepFreeze<T extends object>(value: T): T {

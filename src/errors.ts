@@ -63,6 +63,19 @@ export const errors = {
     headers: { 'www-authenticate': 'Bearer' },
   }),
   invalidToken: define('invalid_token', 401, 'Invalid Token', 'The token is invalid or expired.'),
+  /** A one-time link token or code that is unknown, used, expired or void (one answer for all). */
+  invalidOneTimeToken: define(
+    'invalid_token',
+    400,
+    'Invalid Token',
+    'The code or link is invalid, already used or expired.',
+  ),
+  emailNotVerified: define(
+    'email_not_verified',
+    403,
+    'Email Not Verified',
+    'Confirm your email address before logging in.',
+  ),
   forbidden: define('forbidden', 403, 'Forbidden', 'You are not allowed to do this.'),
   notFound: define('not_found', 404, 'Not Found', 'The resource was not found.'),
   methodNotAllowed: define(

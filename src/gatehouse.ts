@@ -7,7 +7,10 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { AuditRepository } from './modules/audit/repository.js';
 import { AuditService } from './modules/audit/service.js';
+import type { EventBus } from './adapters/bus/index.js';
+import type { MailTransport } from './adapters/mail/index.js';
 import { PasswordHasher } from './modules/auth/password-hasher.js';
+import { createOutboxWorker, runsWorkerInProcess, type OutboxWorker } from './worker.js';
 
 export interface Gatehouse {
   app: FastifyInstance;
@@ -15,6 +18,8 @@ export interface Gatehouse {
   signer: TokenSigner;
   /** Deletes audit events older than AUDIT_RETENTION_DAYS; returns how many. */
   pruneAuditEvents(): Promise<number>;
+  /** The outbox relay; its loop runs only when the worker is in-process (see worker.ts). */
+  worker: OutboxWorker;
   /** Stops serving (in-flight requests finish), then closes the database. */
   close(): Promise<void>;
 }
@@ -26,6 +31,11 @@ export interface GatehouseOptions {
   logger?: FastifyServerOptions['logger'];
   /** Skip migrations (the caller ran them). */
   skipMigrations?: boolean;
+  /** `manual`: never start the relay loop (tests drive it); `config` (default): as configured. */
+  worker?: 'config' | 'manual';
+  /** Replace the configured bus or mail transport (tests). */
+  bus?: EventBus;
+  mail?: MailTransport;
 }
 
 /** Opens every adapter from config and builds the HTTP app on top: one call for serve and tests. */
@@ -66,10 +76,25 @@ export async function openGatehouse(
       limiter,
       logger,
       isShuttingDown: () => shuttingDown,
+      box: encryption.box,
     });
     if (encryption.source === 'none' && signer.algorithm !== 'HS256') {
       app.log.warn(
         'KEY_ENCRYPTION_KEY is not set: private signing keys are stored unencrypted in the database',
+      );
+    }
+    const worker = createOutboxWorker({
+      config,
+      database,
+      box: encryption.box,
+      clock,
+      log: app.log.child({ module: 'outbox' }),
+      bus: options.bus,
+      mail: options.mail,
+    });
+    if (encryption.source === 'none') {
+      app.log.warn(
+        'KEY_ENCRYPTION_KEY is not set: queued mail (codes and links) is stored unencrypted until sent',
       );
     }
     await app.ready();
@@ -78,14 +103,23 @@ export async function openGatehouse(
       clock,
       retentionDays: config.protection.auditRetentionDays,
     });
+    if (options.worker !== 'manual' && runsWorkerInProcess(config)) {
+      worker.relay.start();
+      app.log.info(
+        { bus: worker.bus.kind, mail: worker.mail.kind },
+        'outbox worker running in-process',
+      );
+    }
     return {
       app,
       database,
       signer,
       pruneAuditEvents: () => audit.prune(),
+      worker,
       async close() {
         shuttingDown = true;
         await app.close();
+        await worker.close();
         await limiter.close();
         if (ownsDatabase) await database.close();
       },

@@ -1,22 +1,26 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './adapters/db/index.js';
 import { openGatehouse, type Gatehouse } from './gatehouse.js';
+import { outboxCommand, workerCommand } from './worker-cli.js';
 
 const USAGE = `Usage: gatehouse <command>
 
 Commands:
   serve     run the HTTP API (migrates the database first)
   migrate   apply pending database migrations and exit
+  worker    run the outbox relay: publish events, send mail (--once: until idle, then exit)
+  outbox status|retry
+            count undelivered rows, or queue the failed ones for delivery again
 `;
 
 /** Exit codes: 0 done, 1 runtime failure, 2 bad usage or configuration. */
 async function main(argv: string[]): Promise<number> {
-  const [command = 'serve'] = argv;
+  const [command = 'serve', ...rest] = argv;
   if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (command !== 'serve' && command !== 'migrate') {
+  if (!['serve', 'migrate', 'worker', 'outbox'].includes(command)) {
     process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
@@ -30,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  if (command === 'worker') return workerCommand(config, rest);
+  if (command === 'outbox') return outboxCommand(config, rest);
   return command === 'migrate' ? migrate(config) : serve(config);
 }
 

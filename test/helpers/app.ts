@@ -6,6 +6,9 @@ import type {
   InjectOptions,
   LightMyRequestResponse,
 } from 'fastify';
+import { MemoryEventBus, type CloudEvent, type EventBus } from '../../src/adapters/bus/index.js';
+import type { MailTransport } from '../../src/adapters/mail/index.js';
+import type { RelayReport } from '../../src/modules/events/relay.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openGatehouse, type Gatehouse } from '../../src/gatehouse.js';
@@ -24,6 +27,10 @@ export interface TestApp {
   config: Config;
   clock: ManualClock;
   db: TestDatabase;
+  /** Events published to the in-process bus (empty when a bus was given in options). */
+  events: CloudEvent[];
+  /** Runs the outbox relay until nothing is due: events published, mail sent. */
+  deliver(): Promise<RelayReport>;
   /** Closes the app only; the database stays for a restart. */
   stop(): Promise<void>;
   /** Closes the app and drops the database. */
@@ -46,6 +53,9 @@ export interface TestAppOptions {
   /** Reuse a database (restart, second instance); created fresh otherwise. */
   db?: TestDatabase;
   clock?: ManualClock;
+  /** Replace the in-process bus or the configured mail transport. */
+  bus?: EventBus;
+  mail?: MailTransport;
 }
 
 export function tempDir(prefix = 'app-'): string {
@@ -64,11 +74,21 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   });
   const clock = options.clock ?? new ManualClock();
+  const events: CloudEvent[] = [];
+  let bus = options.bus;
+  if (!bus) {
+    const memory = new MemoryEventBus();
+    memory.subscribe((event) => events.push(event));
+    bus = memory;
+  }
   const gatehouse = await openGatehouse(config, {
     clock,
     database: await db.open(),
     logger: options.logger ?? false,
     skipMigrations: db.kind === 'postgres',
+    worker: 'manual',
+    bus,
+    mail: options.mail,
   });
   return {
     app: gatehouse.app,
@@ -76,6 +96,8 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     config,
     clock,
     db,
+    events,
+    deliver: () => gatehouse.worker.relay.drain(),
     stop: () => gatehouse.close(),
     async close() {
       await gatehouse.close();

@@ -27,7 +27,14 @@ describe('second-factor failures', () => {
       retentionDays: 0,
     });
     auth = new AuthService({
-      accounts: new AccountService({ users: new UserRepository(database), clock: t.clock, audit }),
+      accounts: new AccountService({
+        users: new UserRepository(database),
+        clock: t.clock,
+        audit,
+        // Not used by recordSecondFactorFailure.
+        outbox: undefined as never,
+        transaction: undefined as never,
+      }),
       lockout: new LockoutService({
         failures: new LoginFailureRepository(database),
         clock: t.clock,
@@ -39,6 +46,8 @@ describe('second-factor failures', () => {
       // Not used by recordSecondFactorFailure.
       sessions: undefined as never,
       hasher: undefined as never,
+      lifecycle: undefined as never,
+      requireEmailVerification: false,
     });
   });
   afterAll(async () => {

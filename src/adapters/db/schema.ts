@@ -40,7 +40,11 @@ export const users = pgTable(
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    check('users_identifier_present', sql`${t.email} IS NOT NULL OR ${t.username} IS NOT NULL`),
+    // A deleted account is anonymised in place: it keeps its id but neither identifier.
+    check(
+      'users_identifier_present',
+      sql`${t.email} IS NOT NULL OR ${t.username} IS NOT NULL OR ${t.status} = 'deleted'`,
+    ),
     check('users_status_valid', sql`${t.status} IN ('active', 'locked', 'disabled', 'deleted')`),
     index('users_created_at_id_idx').on(t.createdAt, t.id),
   ],
@@ -132,5 +136,86 @@ export const auditEvents = pgTable(
     check('audit_events_outcome_valid', sql`${t.outcome} IN ('success', 'failure')`),
     index('audit_events_subject_idx').on(t.subjectUserId, t.occurredAt, t.seq),
     index('audit_events_occurred_at_idx').on(t.occurredAt),
+  ],
+);
+
+export const ONE_TIME_TOKEN_PURPOSES = [
+  'verify_email',
+  'reset_password',
+  'change_email',
+  'mfa_challenge',
+] as const;
+export type OneTimeTokenPurpose = (typeof ONE_TIME_TOKEN_PURPOSES)[number];
+
+/**
+ * Verification, reset and email-change tokens: a long link token and a short code, both stored
+ * as hashes only. A row is spent once (`consumed_at`); `attempts` counts wrong codes.
+ */
+export const oneTimeTokens = pgTable(
+  'one_time_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose').$type<OneTimeTokenPurpose>().notNull(),
+    /** The address the token was mailed to (the new one for `change_email`). */
+    email: citext('email').notNull(),
+    /** base64url(SHA-256(link token)). */
+    tokenHash: text('token_hash').notNull().unique('one_time_tokens_token_hash_key'),
+    /** base64url(SHA-256(id ":" code)): the row id salts the short code. */
+    codeHash: text('code_hash').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    expiresAt: timestamptz('expires_at').notNull(),
+    consumedAt: timestamptz('consumed_at'),
+    attempts: integer('attempts').notNull().default(0),
+  },
+  (t) => [
+    check(
+      'one_time_tokens_purpose_valid',
+      sql`${t.purpose} IN ('verify_email', 'reset_password', 'change_email', 'mfa_challenge')`,
+    ),
+    index('one_time_tokens_user_purpose_idx').on(t.userId, t.purpose),
+    index('one_time_tokens_email_purpose_idx').on(t.email, t.purpose),
+  ],
+);
+
+export const OUTBOX_KINDS = ['event', 'mail'] as const;
+export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+export const OUTBOX_STATUSES = ['pending', 'failed'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+/**
+ * Events and mail jobs written in the same transaction as the change they announce, then
+ * delivered by the relay. A delivered row is deleted; one that keeps failing is parked as
+ * `failed` until `gatehouse outbox retry`.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    /** The CloudEvents `id` of an event: stable across retries, consumers dedupe on it. */
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Delivery order. */
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity().notNull(),
+    kind: text('kind').$type<OutboxKind>().notNull(),
+    /** Event type (`user.created`) or mail template (`verify_email`). */
+    type: text('type').notNull(),
+    /** The user the row is about. */
+    subject: uuid('subject'),
+    /** Event data, or the mail message (sealed when a key is configured). */
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    status: text('status').$type<OutboxStatus>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    nextAttemptAt: timestamptz('next_attempt_at').notNull().defaultNow(),
+    /** A worker holds the row until then; past it, another worker may take it over. */
+    lockedUntil: timestamptz('locked_until'),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    check('outbox_kind_valid', sql`${t.kind} IN ('event', 'mail')`),
+    check('outbox_status_valid', sql`${t.status} IN ('pending', 'failed')`),
+    index('outbox_due_idx').on(t.status, t.nextAttemptAt, t.seq),
+    index('outbox_subject_idx').on(t.subject),
   ],
 );

@@ -1,5 +1,5 @@
-import { eq, sql } from 'drizzle-orm';
-import type { Database, Db } from '../../adapters/db/index.js';
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { Database, Db, Executor } from '../../adapters/db/index.js';
 import { users } from '../../adapters/db/schema.js';
 
 export type UserRow = typeof users.$inferSelect;
@@ -27,8 +27,8 @@ export class UserRepository {
     this.byUsername = lookup(users.username).prepare('user_by_username');
   }
 
-  async insert(values: NewUser): Promise<UserRow> {
-    const [row] = await this.db.insert(users).values(values).returning();
+  async insert(values: NewUser, executor: Executor = this.db): Promise<UserRow> {
+    const [row] = await executor.insert(users).values(values).returning();
     return row!;
   }
 
@@ -45,8 +45,13 @@ export class UserRepository {
     return (await this.byUsername.execute({ value: username }))[0];
   }
 
-  async update(id: string, changes: ProfileChanges, now: Date): Promise<UserRow | undefined> {
-    const [row] = await this.db
+  async update(
+    id: string,
+    changes: ProfileChanges,
+    now: Date,
+    executor: Executor = this.db,
+  ): Promise<UserRow | undefined> {
+    const [row] = await executor
       .update(users)
       .set({ ...changes, updatedAt: now })
       .where(eq(users.id, id))
@@ -56,5 +61,61 @@ export class UserRepository {
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.db.update(users).set({ passwordHash }).where(eq(users.id, id));
+  }
+
+  /** Marks `email` verified, only if it is still the account's address. */
+  async markEmailVerified(
+    tx: Executor,
+    id: string,
+    email: string,
+    now: Date,
+  ): Promise<UserRow | undefined> {
+    const [row] = await tx
+      .update(users)
+      .set({ emailVerifiedAt: now, updatedAt: now })
+      .where(and(eq(users.id, id), eq(users.email, email), ne(users.status, 'deleted')))
+      .returning();
+    return row;
+  }
+
+  /** Switches the address (already proven by a code): it is verified from now on. */
+  async changeEmail(
+    tx: Executor,
+    id: string,
+    email: string,
+    now: Date,
+  ): Promise<UserRow | undefined> {
+    const [row] = await tx
+      .update(users)
+      .set({ email, emailVerifiedAt: now, updatedAt: now })
+      .where(and(eq(users.id, id), eq(users.status, 'active')))
+      .returning();
+    return row;
+  }
+
+  async changePassword(tx: Executor, id: string, passwordHash: string, now: Date): Promise<void> {
+    await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, id));
+  }
+
+  /**
+   * Erases the personal data of an account in place: the row (and its id, which other services
+   * hold) stays as `deleted`; email and username become free for anyone.
+   */
+  async anonymise(tx: Executor, id: string, now: Date): Promise<UserRow | undefined> {
+    const [row] = await tx
+      .update(users)
+      .set({
+        email: null,
+        username: null,
+        fullName: null,
+        passwordHash: null,
+        emailVerifiedAt: null,
+        metadata: {},
+        status: 'deleted',
+        updatedAt: now,
+      })
+      .where(and(eq(users.id, id), ne(users.status, 'deleted')))
+      .returning();
+    return row;
   }
 }

@@ -1,5 +1,9 @@
 import type { Clock } from '../../clock.js';
+import type { Tx } from '../../adapters/db/index.js';
 import { uniqueViolation } from '../../adapters/db/errors.js';
+import type { Transactor } from '../../adapters/db/transaction.js';
+import type { Outbox } from '../events/outbox.js';
+import type { UserSnapshot } from '../events/types.js';
 import { errors, type FieldError } from '../../errors.js';
 import {
   normalizeEmail,
@@ -44,6 +48,18 @@ const CONFLICT_FIELDS: Record<string, FieldError> = {
   users_username_key: { field: 'username', message: 'is already taken' },
 };
 
+/** The account as events describe it: no metadata, no secrets. */
+export function toSnapshot(user: UserRow): UserSnapshot {
+  return {
+    id: user.id,
+    email: user.email,
+    username: user.username,
+    full_name: user.fullName,
+    email_verified: user.emailVerifiedAt !== null,
+    status: user.status,
+  };
+}
+
 export function toPublicUser(user: UserRow): PublicUser {
   return {
     id: user.id,
@@ -65,6 +81,8 @@ export class AccountService {
       users: UserRepository;
       clock: Clock;
       audit: Pick<AuditService, 'record'>;
+      outbox: Outbox;
+      transaction: Transactor;
     },
   ) {}
 
@@ -88,11 +106,27 @@ export class AccountService {
     return { email, username };
   }
 
-  /** Inserts the account; the database's unique constraints decide races (→ 409). */
-  async create(account: NewAccount): Promise<UserRow> {
-    const now = this.deps.clock.now();
+  /**
+   * Inserts the account with its `user.created` event, and whatever `within` adds (the
+   * verification mail), in one transaction; the database's unique constraints decide races
+   * (→ 409, and nothing is announced).
+   */
+  async create(
+    account: NewAccount,
+    within?: (tx: Tx, user: UserRow) => Promise<void>,
+  ): Promise<UserRow> {
+    const { users, clock, outbox, transaction } = this.deps;
+    const now = clock.now();
     try {
-      return await this.deps.users.insert({ ...account, createdAt: now, updatedAt: now });
+      return await transaction(async (tx) => {
+        const user = await users.insert({ ...account, createdAt: now, updatedAt: now }, tx);
+        await outbox.event(tx, 'user.created', user.id, {
+          ...toSnapshot(user),
+          created_at: user.createdAt.toISOString(),
+        });
+        await within?.(tx, user);
+        return user;
+      });
     } catch (error) {
       throw conflictFrom(error) ?? error;
     }
@@ -141,9 +175,19 @@ export class AccountService {
       changes.metadata = patch.metadata;
     }
     if (problems.length > 0) throw errors.validationFailed(problems);
+    const { users, clock, outbox, transaction } = this.deps;
     try {
-      const updated = await this.deps.users.update(id, changes, this.deps.clock.now());
-      if (!updated) throw errors.notFound('The account no longer exists.');
+      const updated = await transaction(async (tx) => {
+        const row = await users.update(id, changes, clock.now(), tx);
+        if (!row) throw errors.notFound('The account no longer exists.');
+        await outbox.event(tx, 'user.updated', id, {
+          ...toSnapshot(row),
+          changed: Object.keys(patch).filter(
+            (key) => patch[key as keyof ProfilePatch] !== undefined,
+          ),
+        });
+        return row;
+      });
       // Which fields changed, never their values.
       await this.deps.audit.record(context, {
         type: 'user.updated',

@@ -1,5 +1,6 @@
 import type { AccessTokenClaims, TokenSigner } from '../../adapters/keys/index.js';
 import { errors } from '../../errors.js';
+import type { AccountLifecycle } from '../account/lifecycle.js';
 import type { AccountService } from '../account/service.js';
 import type { UserRow } from '../account/repository.js';
 import type { RequestContext } from '../../request-context.js';
@@ -32,30 +33,37 @@ export class AuthService {
   constructor(
     private readonly deps: {
       accounts: AccountService;
+      lifecycle: AccountLifecycle;
       sessions: SessionService;
       signer: TokenSigner;
       hasher: PasswordHasher;
       passwordMinLength: number;
       lockout: LockoutService;
       audit: AuditService;
+      /** Login of an account with an unverified email answers 403 email_not_verified. */
+      requireEmailVerification: boolean;
     },
   ) {}
 
   async register(input: Registration, context: RequestContext): Promise<UserRow> {
     const { accounts, hasher } = this.deps;
     const { email, username } = accounts.normalizeNewIdentifiers(input);
+    if (this.deps.requireEmailVerification && !email) {
+      // Such an account could never verify, and so never log in.
+      throw errors.validationFailed([
+        { field: 'email', message: 'is required (email verification is required)' },
+      ]);
+    }
     const weakness = checkPassword(input.password, this.deps.passwordMinLength, {
       email,
       username,
     });
     if (weakness) throw errors.weakPassword(weakness);
     const passwordHash = await hasher.hash(input.password);
-    const user = await accounts.create({
-      email,
-      username,
-      fullName: input.fullName?.trim() || null,
-      passwordHash,
-    });
+    const user = await accounts.create(
+      { email, username, fullName: input.fullName?.trim() || null, passwordHash },
+      (tx, created) => this.deps.lifecycle.startVerification(tx, created),
+    );
     await this.deps.audit.record(context, { type: 'user.created', subjectUserId: user.id });
     return user;
   }
@@ -92,6 +100,10 @@ export class AuthService {
     if (user.status !== 'active') {
       await audit.record(context, loginFailed(user, `account_${user.status}`));
       throw user.status === 'locked' ? errors.accountLocked() : errors.accountDisabled();
+    }
+    if (this.deps.requireEmailVerification && user.emailVerifiedAt === null) {
+      await audit.record(context, loginFailed(user, 'email_not_verified'));
+      throw errors.emailNotVerified();
     }
     if (hasher.needsRehash(user.passwordHash)) await this.rehash(user.id, password);
     const amr = ['pwd'];

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
-import type { Database, Db } from '../../adapters/db/index.js';
+import type { Database, Db, Executor } from '../../adapters/db/index.js';
 import { refreshTokens, sessions } from '../../adapters/db/schema.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -193,6 +193,38 @@ export class SessionRepository {
       }
       return ids;
     });
+  }
+
+  /**
+   * Revokes the user's live sessions (all, or all but `keep`) with their refresh tokens, in the
+   * caller's transaction: a password change and the sign-outs it implies commit together.
+   */
+  async revokeUserSessionsIn(
+    tx: Executor,
+    userId: string,
+    now: Date,
+    reason: string,
+    keep?: string,
+  ): Promise<string[]> {
+    const revoked = await tx
+      .update(sessions)
+      .set({ revokedAt: now, revokeReason: reason })
+      .where(
+        and(
+          eq(sessions.userId, userId),
+          isNull(sessions.revokedAt),
+          keep ? ne(sessions.id, keep) : undefined,
+        ),
+      )
+      .returning({ id: sessions.id });
+    const ids = revoked.map((r) => r.id);
+    if (ids.length > 0) {
+      await tx
+        .update(refreshTokens)
+        .set({ revokedAt: now })
+        .where(and(inArray(refreshTokens.sessionId, ids), isNull(refreshTokens.revokedAt)));
+    }
+    return ids;
   }
 
   /** Revokes one session only if it belongs to `userId`; returns whether a live one ended. */

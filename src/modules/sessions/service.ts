@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Executor } from '../../adapters/db/index.js';
 import type { Clock } from '../../clock.js';
 import { errors } from '../../errors.js';
 import type { RequestContext } from '../../request-context.js';
@@ -182,6 +183,11 @@ export class SessionService {
 
   revokeAll(userId: string, reason: string): Promise<string[]> {
     return this.deps.sessions.revokeUserSessions(userId, this.deps.clock.now(), reason);
+  }
+
+  /** Ends every session of the user but `keep` (if given) within the caller's transaction. */
+  revokeAllWithin(tx: Executor, userId: string, reason: string, keep?: string): Promise<string[]> {
+    return this.deps.sessions.revokeUserSessionsIn(tx, userId, this.deps.clock.now(), reason, keep);
   }
 }
 

@@ -1,0 +1,287 @@
+import type { Tx } from '../../adapters/db/index.js';
+import type { Transactor } from '../../adapters/db/transaction.js';
+import type { Clock } from '../../clock.js';
+import { errors } from '../../errors.js';
+import type { PasswordHasher } from '../auth/password-hasher.js';
+import { checkPassword } from '../auth/password-policy.js';
+import type { Outbox } from '../events/outbox.js';
+import type { SessionService } from '../sessions/service.js';
+import type { AddressLimiter } from '../verification/address-limiter.js';
+import type { OneTimeTokenService, Proof } from '../verification/service.js';
+import { normalizeEmail } from './identifiers.js';
+import type { UserRepository, UserRow } from './repository.js';
+import { uniqueViolation } from '../../adapters/db/errors.js';
+
+export interface LifecycleSettings {
+  publicUrl: string;
+  passwordResetUrl: string;
+  codeTtlSeconds: number;
+  passwordMinLength: number;
+  /**
+   * Requests that must not reveal whether an address has an account (verification and reset
+   * requests) take at least this long, whichever path they take.
+   */
+  uniformResponseMs: number;
+}
+
+export interface LifecycleDeps {
+  users: UserRepository;
+  tokens: OneTimeTokenService;
+  sessions: SessionService;
+  outbox: Outbox;
+  hasher: PasswordHasher;
+  limiter: AddressLimiter;
+  clock: Clock;
+  transaction: Transactor;
+  settings: LifecycleSettings;
+}
+
+export type ConfirmResult =
+  { kind: 'email_verified'; email: string } | { kind: 'email_changed'; email: string };
+
+/**
+ * The account's lifecycle after registration: email verification, password reset, password
+ * and email change, deletion. Every change writes its event and mail to the outbox in the
+ * transaction that makes it.
+ */
+export class AccountLifecycle {
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  /** Within registration's transaction: the first verification mail. */
+  async startVerification(tx: Tx, user: UserRow): Promise<void> {
+    if (!user.email || user.emailVerifiedAt) return;
+    await this.mailVerification(tx, user.id, user.email);
+  }
+
+  /** 202 whatever happens: nothing tells whether the address has an account. */
+  async requestVerification(rawEmail: string): Promise<void> {
+    await this.uniformly(async () => {
+      const email = normalizeEmail(rawEmail);
+      if (!(await this.deps.limiter.tryTake(`verify_email:${email.toLowerCase()}`)).allowed) return;
+      const user = await this.deps.users.findByEmail(email);
+      if (!user?.email || user.status !== 'active' || user.emailVerifiedAt) return;
+      await this.deps.transaction((tx) => this.mailVerification(tx, user.id, user.email!));
+    });
+  }
+
+  /** Confirms a verification or an email change with the link's token or the address and code. */
+  async confirmEmail(proof: Proof): Promise<ConfirmResult> {
+    const { tokens, users, outbox, clock, transaction } = this.deps;
+    const row = await tokens.resolve(normalizeProof(proof), ['verify_email', 'change_email']);
+    const user = await users.findById(row.userId);
+    if (!user || user.status !== 'active') throw errors.invalidOneTimeToken();
+    try {
+      // Only `tx` inside: PGlite runs one statement at a time, so a query outside the
+      // transaction would wait for it forever.
+      return await transaction(async (tx) => {
+        await tokens.consume(tx, row);
+        const now = clock.now();
+        if (row.purpose === 'change_email') {
+          const changed = await users.changeEmail(tx, user.id, row.email, now);
+          if (!changed?.email) throw errors.invalidOneTimeToken();
+          await outbox.event(tx, 'user.email_changed', user.id, {
+            id: user.id,
+            email: changed.email,
+            previous_email: user.email,
+          });
+          return { kind: 'email_changed' as const, email: changed.email };
+        }
+        // A link to an address the account no longer has is void.
+        if (!user.email || user.email.toLowerCase() !== row.email.toLowerCase()) {
+          throw errors.invalidOneTimeToken();
+        }
+        if (!user.emailVerifiedAt) {
+          const verified = await users.markEmailVerified(tx, user.id, user.email, now);
+          if (!verified) throw errors.invalidOneTimeToken();
+          await outbox.event(tx, 'user.email_verified', user.id, {
+            id: user.id,
+            email: user.email,
+          });
+        }
+        return { kind: 'email_verified' as const, email: user.email };
+      });
+    } catch (error) {
+      // The new address was taken since the request: the token stays usable (rolled back).
+      if (uniqueViolation(error)) {
+        throw errors.conflict('That email is already registered.', {
+          errors: [{ field: 'email', message: 'is already registered' }],
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** 202 whatever happens, in about the same time for known and unknown addresses. */
+  async forgotPassword(rawEmail: string): Promise<void> {
+    await this.uniformly(async () => {
+      const email = normalizeEmail(rawEmail);
+      if (!(await this.deps.limiter.tryTake(`reset_password:${email.toLowerCase()}`)).allowed)
+        return;
+      const user = await this.deps.users.findByEmail(email);
+      if (!user?.email || user.status !== 'active') return;
+      const to = user.email;
+      await this.deps.transaction(async (tx) => {
+        const issued = await this.deps.tokens.issue(tx, user.id, 'reset_password', to);
+        await this.deps.outbox.mail(tx, user.id, to, {
+          template: 'reset_password',
+          code: issued.code,
+          link: linkWithToken(this.deps.settings.passwordResetUrl, issued.token),
+          ttlMinutes: this.ttlMinutes(),
+        });
+      });
+    });
+  }
+
+  /**
+   * Sets a new password with a reset token or code, ends every session and mails a notice.
+   * It signs nobody in: the next login goes through every factor the account has.
+   */
+  async resetPassword(proof: Proof, newPassword: string): Promise<void> {
+    const { tokens, users, sessions, outbox, hasher, clock, transaction } = this.deps;
+    const row = await tokens.resolve(normalizeProof(proof), ['reset_password']);
+    const user = await users.findById(row.userId);
+    if (!user || user.status !== 'active') throw errors.invalidOneTimeToken();
+    this.checkPolicy(newPassword, user);
+    const passwordHash = await hasher.hash(newPassword);
+    await transaction(async (tx) => {
+      await tokens.consume(tx, row);
+      await users.changePassword(tx, user.id, passwordHash, clock.now());
+      await sessions.revokeAllWithin(tx, user.id, 'password_reset');
+      await outbox.event(tx, 'user.password_reset', user.id, { id: user.id });
+      if (user.email) {
+        await outbox.mail(tx, user.id, user.email, { template: 'password_reset' });
+      }
+    });
+  }
+
+  /** Changes the password of a signed-in user; every other session ends. */
+  async changePassword(
+    user: UserRow,
+    currentSessionId: string,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<void> {
+    const { users, sessions, outbox, hasher, clock, transaction } = this.deps;
+    await this.requirePassword(user, currentPassword);
+    this.checkPolicy(newPassword, user);
+    const passwordHash = await hasher.hash(newPassword);
+    await transaction(async (tx) => {
+      await users.changePassword(tx, user.id, passwordHash, clock.now());
+      await sessions.revokeAllWithin(tx, user.id, 'password_changed', currentSessionId);
+      await outbox.event(tx, 'user.password_changed', user.id, { id: user.id });
+      if (user.email) {
+        await outbox.mail(tx, user.id, user.email, { template: 'password_changed' });
+      }
+    });
+  }
+
+  /**
+   * Starts an email change: a code and link to the new address, a notice to the old one. The
+   * address switches when the code is confirmed, if it is still free then. Whether the new
+   * address already has an account is not revealed here.
+   */
+  async requestEmailChange(user: UserRow, rawNewEmail: string, password: string): Promise<void> {
+    await this.requirePassword(user, password);
+    const newEmail = normalizeEmail(rawNewEmail);
+    if (user.email && user.email.toLowerCase() === newEmail.toLowerCase()) {
+      throw errors.validationFailed([
+        { field: 'new_email', message: 'is already the address of this account' },
+      ]);
+    }
+    // Whoever owns the new address is not to be flooded with codes.
+    const decision = await this.deps.limiter.tryTake(`change_email:${newEmail.toLowerCase()}`);
+    if (!decision.allowed) {
+      throw errors.rateLimited('Too many mails to this address; retry later.', {
+        headers: { 'retry-after': String(decision.retryAfterSeconds) },
+      });
+    }
+    const { tokens, outbox, transaction } = this.deps;
+    await transaction(async (tx) => {
+      const issued = await tokens.issue(tx, user.id, 'change_email', newEmail);
+      await outbox.mail(tx, user.id, newEmail, {
+        template: 'change_email',
+        code: issued.code,
+        link: this.verificationLink(issued.token),
+        ttlMinutes: this.ttlMinutes(),
+        newEmail,
+      });
+      if (user.email) {
+        await outbox.mail(tx, user.id, user.email, {
+          template: 'email_change_requested',
+          newEmail,
+        });
+      }
+    });
+  }
+
+  /**
+   * Deletes the account: personal data erased in place (email and username become free),
+   * sessions ended, tokens and undelivered mail dropped, `user.deleted` announced.
+   */
+  async deleteAccount(user: UserRow, password: string): Promise<void> {
+    await this.requirePassword(user, password);
+    const { users, tokens, sessions, outbox, clock, transaction } = this.deps;
+    await transaction(async (tx) => {
+      const deleted = await users.anonymise(tx, user.id, clock.now());
+      if (!deleted) throw errors.invalidToken('The account no longer exists.');
+      await sessions.revokeAllWithin(tx, user.id, 'account_deleted');
+      await tokens.deleteForUser(tx, user.id);
+      await outbox.dropMailFor(tx, user.id);
+      await outbox.event(tx, 'user.deleted', user.id, { id: user.id });
+    });
+  }
+
+  private async mailVerification(tx: Tx, userId: string, email: string): Promise<void> {
+    const issued = await this.deps.tokens.issue(tx, userId, 'verify_email', email);
+    await this.deps.outbox.mail(tx, userId, email, {
+      template: 'verify_email',
+      code: issued.code,
+      link: this.verificationLink(issued.token),
+      ttlMinutes: this.ttlMinutes(),
+    });
+  }
+
+  private verificationLink(token: string): string {
+    return linkWithToken(`${this.deps.settings.publicUrl}/api/v1/auth/verify-email`, token);
+  }
+
+  private ttlMinutes(): number {
+    return Math.round(this.deps.settings.codeTtlSeconds / 60);
+  }
+
+  private async requirePassword(user: UserRow, password: string): Promise<void> {
+    const ok = user.passwordHash
+      ? await this.deps.hasher.verify(user.passwordHash, password)
+      : false;
+    if (!ok) throw errors.invalidCredentials('The password is incorrect.');
+  }
+
+  private checkPolicy(password: string, user: UserRow): void {
+    const weakness = checkPassword(password, this.deps.settings.passwordMinLength, {
+      email: user.email,
+      username: user.username,
+    });
+    if (weakness) throw errors.weakPassword(weakness);
+  }
+
+  /** Runs `work`, then waits out the rest of `uniformResponseMs`, whichever way it went. */
+  private async uniformly(work: () => Promise<void>): Promise<void> {
+    const started = performance.now();
+    try {
+      await work();
+    } finally {
+      const left = this.deps.settings.uniformResponseMs - (performance.now() - started);
+      if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+    }
+  }
+}
+
+function normalizeProof(proof: Proof): Proof {
+  return 'token' in proof ? proof : { email: normalizeEmail(proof.email), code: proof.code };
+}
+
+function linkWithToken(base: string, token: string): string {
+  const url = new URL(base);
+  url.searchParams.set('token', token);
+  return url.toString();
+}
