@@ -192,6 +192,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       }),
     clock,
     transaction,
+    audit,
     settings: {
       publicUrl: config.http.publicUrl,
       passwordResetUrl: lifecycleConfig.passwordResetUrl,

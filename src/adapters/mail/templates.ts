@@ -10,7 +10,8 @@ export type MailTemplate =
   | { template: 'change_email'; code: string; link: string; ttlMinutes: number; newEmail: string }
   | { template: 'email_change_requested'; newEmail: string }
   | { template: 'password_changed' }
-  | { template: 'password_reset' };
+  | { template: 'password_reset' }
+  | { template: 'account_locked'; lockedMinutes: number };
 
 export type MailTemplateName = MailTemplate['template'];
 
@@ -79,6 +80,14 @@ function content(mail: MailTemplate): Content {
         subject: 'Your password was reset',
         paragraphs: [
           'The password of your account was just reset, and every session was signed out.',
+          SECURITY,
+        ],
+      };
+    case 'account_locked':
+      return {
+        subject: 'Sign-in to your account was locked',
+        paragraphs: [
+          `After several failed sign-in attempts, sign-in to your account is locked for ${mail.lockedMinutes} minutes. If this was you, wait and try again, or reset your password.`,
           SECURITY,
         ],
       };

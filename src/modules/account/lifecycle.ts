@@ -11,6 +11,8 @@ import type { OneTimeTokenService, Proof } from '../verification/service.js';
 import { normalizeEmail } from './identifiers.js';
 import type { UserRepository, UserRow } from './repository.js';
 import { uniqueViolation } from '../../adapters/db/errors.js';
+import type { RequestContext } from '../../request-context.js';
+import type { AuditService } from '../audit/service.js';
 
 export interface LifecycleSettings {
   publicUrl: string;
@@ -33,11 +35,13 @@ export interface LifecycleDeps {
   limiter: AddressLimiter;
   clock: Clock;
   transaction: Transactor;
+  audit: Pick<AuditService, 'record'>;
   settings: LifecycleSettings;
 }
 
 export type ConfirmResult =
-  { kind: 'email_verified'; email: string } | { kind: 'email_changed'; email: string };
+  | { kind: 'email_verified'; email: string; userId: string }
+  | { kind: 'email_changed'; email: string; userId: string };
 
 /**
  * The account's lifecycle after registration: email verification, password reset, password
@@ -65,7 +69,17 @@ export class AccountLifecycle {
   }
 
   /** Confirms a verification or an email change with the link's token or the address and code. */
-  async confirmEmail(proof: Proof): Promise<ConfirmResult> {
+  async confirmEmail(proof: Proof, context: RequestContext): Promise<ConfirmResult> {
+    const result = await this.confirmEmailChange(proof);
+    await this.deps.audit.record(context, {
+      type: 'email.verified',
+      subjectUserId: result.userId,
+      detail: { change: result.kind === 'email_changed' },
+    });
+    return result;
+  }
+
+  private async confirmEmailChange(proof: Proof): Promise<ConfirmResult> {
     const { tokens, users, outbox, clock, transaction } = this.deps;
     const row = await tokens.resolve(normalizeProof(proof), ['verify_email', 'change_email']);
     const user = await users.findById(row.userId);
@@ -84,7 +98,7 @@ export class AccountLifecycle {
             email: changed.email,
             previous_email: user.email,
           });
-          return { kind: 'email_changed' as const, email: changed.email };
+          return { kind: 'email_changed' as const, email: changed.email, userId: user.id };
         }
         // A link to an address the account no longer has is void.
         if (!user.email || user.email.toLowerCase() !== row.email.toLowerCase()) {
@@ -98,7 +112,7 @@ export class AccountLifecycle {
             email: user.email,
           });
         }
-        return { kind: 'email_verified' as const, email: user.email };
+        return { kind: 'email_verified' as const, email: user.email, userId: user.id };
       });
     } catch (error) {
       // The new address was taken since the request: the token stays usable (rolled back).
@@ -112,7 +126,7 @@ export class AccountLifecycle {
   }
 
   /** 202 whatever happens, in about the same time for known and unknown addresses. */
-  async forgotPassword(rawEmail: string): Promise<void> {
+  async forgotPassword(rawEmail: string, context: RequestContext): Promise<void> {
     await this.uniformly(async () => {
       const email = normalizeEmail(rawEmail);
       if (!(await this.deps.limiter.tryTake(`reset_password:${email.toLowerCase()}`)).allowed)
@@ -129,6 +143,11 @@ export class AccountLifecycle {
           ttlMinutes: this.ttlMinutes(),
         });
       });
+      await this.deps.audit.record(context, {
+        type: 'password.reset_requested',
+        subjectUserId: user.id,
+        actorUserId: null,
+      });
     });
   }
 
@@ -136,7 +155,7 @@ export class AccountLifecycle {
    * Sets a new password with a reset token or code, ends every session and mails a notice.
    * It signs nobody in: the next login goes through every factor the account has.
    */
-  async resetPassword(proof: Proof, newPassword: string): Promise<void> {
+  async resetPassword(proof: Proof, newPassword: string, context: RequestContext): Promise<void> {
     const { tokens, users, sessions, outbox, hasher, clock, transaction } = this.deps;
     const row = await tokens.resolve(normalizeProof(proof), ['reset_password']);
     const user = await users.findById(row.userId);
@@ -152,6 +171,11 @@ export class AccountLifecycle {
         await outbox.mail(tx, user.id, user.email, { template: 'password_reset' });
       }
     });
+    await this.deps.audit.record(context, {
+      type: 'password.reset_completed',
+      subjectUserId: user.id,
+      detail: { sessions_ended: true },
+    });
   }
 
   /** Changes the password of a signed-in user; every other session ends. */
@@ -160,6 +184,7 @@ export class AccountLifecycle {
     currentSessionId: string,
     currentPassword: string,
     newPassword: string,
+    context: RequestContext,
   ): Promise<void> {
     const { users, sessions, outbox, hasher, clock, transaction } = this.deps;
     await this.requirePassword(user, currentPassword);
@@ -173,6 +198,11 @@ export class AccountLifecycle {
         await outbox.mail(tx, user.id, user.email, { template: 'password_changed' });
       }
     });
+    await this.deps.audit.record(context, {
+      type: 'password.changed',
+      subjectUserId: user.id,
+      detail: { other_sessions_ended: true },
+    });
   }
 
   /**
@@ -180,7 +210,12 @@ export class AccountLifecycle {
    * address switches when the code is confirmed, if it is still free then. Whether the new
    * address already has an account is not revealed here.
    */
-  async requestEmailChange(user: UserRow, rawNewEmail: string, password: string): Promise<void> {
+  async requestEmailChange(
+    user: UserRow,
+    rawNewEmail: string,
+    password: string,
+    context: RequestContext,
+  ): Promise<void> {
     await this.requirePassword(user, password);
     const newEmail = normalizeEmail(rawNewEmail);
     if (user.email && user.email.toLowerCase() === newEmail.toLowerCase()) {
@@ -212,13 +247,19 @@ export class AccountLifecycle {
         });
       }
     });
+    // The new address is personal data of a change not yet confirmed: not in the audit detail.
+    await this.deps.audit.record(context, {
+      type: 'user.updated',
+      subjectUserId: user.id,
+      detail: { fields: ['email'], pending_confirmation: true },
+    });
   }
 
   /**
    * Deletes the account: personal data erased in place (email and username become free),
    * sessions ended, tokens and undelivered mail dropped, `user.deleted` announced.
    */
-  async deleteAccount(user: UserRow, password: string): Promise<void> {
+  async deleteAccount(user: UserRow, password: string, context: RequestContext): Promise<void> {
     await this.requirePassword(user, password);
     const { users, tokens, sessions, outbox, clock, transaction } = this.deps;
     await transaction(async (tx) => {
@@ -228,6 +269,42 @@ export class AccountLifecycle {
       await tokens.deleteForUser(tx, user.id);
       await outbox.dropMailFor(tx, user.id);
       await outbox.event(tx, 'user.deleted', user.id, { id: user.id });
+    });
+    await this.deps.audit.record(context, { type: 'user.deleted', subjectUserId: user.id });
+  }
+
+  /** A spent refresh token came back: its session was revoked; tell the platform. */
+  async announceCompromise(userId: string, sessionId: string): Promise<void> {
+    await this.deps.transaction((tx) =>
+      this.deps.outbox.event(tx, 'user.session_compromised', userId, {
+        id: userId,
+        session_id: sessionId,
+        reason: 'refresh_token_reuse',
+      }),
+    );
+  }
+
+  /**
+   * Failed logins locked the account's identifier: tell the platform (`user.locked`) and the
+   * owner (a mail), in one transaction.
+   */
+  async announceLock(user: UserRow, lockedUntil: Date | null): Promise<void> {
+    const { outbox, clock, transaction } = this.deps;
+    const minutes = lockedUntil
+      ? Math.max(1, Math.ceil((lockedUntil.getTime() - clock.now().getTime()) / 60_000))
+      : 0;
+    await transaction(async (tx) => {
+      await outbox.event(tx, 'user.locked', user.id, {
+        id: user.id,
+        reason: 'too_many_failed_attempts',
+        locked_until: lockedUntil?.toISOString() ?? null,
+      });
+      if (user.email && minutes > 0) {
+        await outbox.mail(tx, user.id, user.email, {
+          template: 'account_locked',
+          lockedMinutes: minutes,
+        });
+      }
     });
   }
 

@@ -86,7 +86,7 @@ export function accountRoutes(deps: {
       },
       async (request, reply) => {
         const user = await accounts.requireActive(principalOf(request).userId);
-        await lifecycle.deleteAccount(user, request.body.password);
+        await lifecycle.deleteAccount(user, request.body.password, contextOf(request));
         return reply.code(204).send();
       },
     );
@@ -107,7 +107,13 @@ export function accountRoutes(deps: {
         const principal = principalOf(request);
         const user = await accounts.requireActive(principal.userId);
         const { current_password, new_password } = request.body;
-        await lifecycle.changePassword(user, principal.sessionId, current_password, new_password);
+        await lifecycle.changePassword(
+          user,
+          principal.sessionId,
+          current_password,
+          new_password,
+          contextOf(request),
+        );
         return reply.code(204).send();
       },
     );
@@ -130,7 +136,12 @@ export function accountRoutes(deps: {
       },
       async (request, reply) => {
         const user = await accounts.requireActive(principalOf(request).userId);
-        await lifecycle.requestEmailChange(user, request.body.new_email, request.body.password);
+        await lifecycle.requestEmailChange(
+          user,
+          request.body.new_email,
+          request.body.password,
+          contextOf(request),
+        );
         return reply.code(202).send({
           message:
             'A code and a link are on their way to the new address; confirm with ' +

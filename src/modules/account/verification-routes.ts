@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { escapeHtml } from '../../adapters/mail/templates.js';
 import { errors } from '../../errors.js';
+import { contextOf } from '../../http/request-context.js';
 import { problems } from '../../http/schemas.js';
 import type { Proof } from '../verification/service.js';
 import type { AccountLifecycle, ConfirmResult } from './lifecycle.js';
@@ -74,6 +75,7 @@ export function verificationRoutes(deps: {
     app.post(
       '/auth/verify-email/request',
       {
+        config: { rateLimit: 'email' },
         schema: {
           tags,
           summary: 'Send a new verification mail (202 whether or not the address is known)',
@@ -90,6 +92,7 @@ export function verificationRoutes(deps: {
     app.post(
       '/auth/verify-email/confirm',
       {
+        config: { rateLimit: 'email' },
         schema: {
           tags,
           summary: 'Confirm an address (verification or email change) with the token or the code',
@@ -97,12 +100,14 @@ export function verificationRoutes(deps: {
           response: { 200: Confirmed, ...problems(400, 409, 422) },
         },
       },
-      async (request) => confirmedBody(await lifecycle.confirmEmail(proofOf(request.body))),
+      async (request) =>
+        confirmedBody(await lifecycle.confirmEmail(proofOf(request.body), contextOf(request))),
     );
 
     app.get(
       '/auth/verify-email',
       {
+        config: { rateLimit: 'email' },
         schema: {
           tags,
           summary: 'The link in the mail: confirms the address',
@@ -112,7 +117,9 @@ export function verificationRoutes(deps: {
         },
       },
       async (request, reply) => {
-        const body = confirmedBody(await lifecycle.confirmEmail({ token: request.query.token }));
+        const body = confirmedBody(
+          await lifecycle.confirmEmail({ token: request.query.token }, contextOf(request)),
+        );
         reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
         // A browser following the link gets a page; API clients get JSON.
         const accept = request.headers.accept ?? '';
@@ -130,6 +137,7 @@ export function verificationRoutes(deps: {
     app.post(
       '/auth/password/forgot',
       {
+        config: { rateLimit: 'email' },
         schema: {
           tags,
           summary: 'Mail a reset code and link (202 whether or not the address is known)',
@@ -138,7 +146,7 @@ export function verificationRoutes(deps: {
         },
       },
       async (request, reply) => {
-        await lifecycle.forgotPassword(request.body.email);
+        await lifecycle.forgotPassword(request.body.email, contextOf(request));
         return reply.code(202).send({ message: ACCEPTED_MESSAGE });
       },
     );
@@ -146,6 +154,7 @@ export function verificationRoutes(deps: {
     app.post(
       '/auth/password/reset',
       {
+        config: { rateLimit: 'email' },
         schema: {
           tags,
           summary: 'Set a new password with the reset token or code; every session ends',
@@ -154,7 +163,11 @@ export function verificationRoutes(deps: {
         },
       },
       async (request, reply) => {
-        await lifecycle.resetPassword(proofOf(request.body), request.body.new_password);
+        await lifecycle.resetPassword(
+          proofOf(request.body),
+          request.body.new_password,
+          contextOf(request),
+        );
         return reply.code(204).send();
       },
     );

@@ -135,6 +135,10 @@ export class AuthService {
       { type: 'mfa.failed', outcome: 'failure', subjectUserId: userId, actorUserId: null },
       ...(outcome.lockedNow ? [userLocked(userId, outcome)] : []),
     );
+    if (outcome.lockedNow) {
+      const user = await this.deps.accounts.getById(userId);
+      if (user) await this.deps.lifecycle.announceLock(user, outcome.lockedUntil);
+    }
   }
 
   private async recordFailure(
@@ -145,9 +149,11 @@ export class AuthService {
   ): Promise<void> {
     const outcome = await this.deps.lockout.recordFailure(identifier);
     const entries: AuditEntry[] = [loginFailed(user, reason)];
-    // Merge note: locking a real account also emits `user.locked` and mails the owner (outbox).
     if (outcome.lockedNow && user) entries.push(userLocked(user.id, outcome));
     await this.deps.audit.record(context, ...entries);
+    // Locking a real account tells the platform and mails the owner.
+    if (outcome.lockedNow && user)
+      await this.deps.lifecycle.announceLock(user, outcome.lockedUntil);
   }
 
   async refresh(
@@ -163,6 +169,7 @@ export class AuthService {
         actorUserId: null,
         detail: { session_id: result.sessionId },
       });
+      await this.deps.lifecycle.announceCompromise(result.userId, result.sessionId);
       throw errors.invalidToken(
         'This refresh token was already used; the session has been ended for safety.',
       );

@@ -37,4 +37,6 @@ export interface EventData {
   'user.email_changed': { id: string; email: string; previous_email: string | null };
   'user.password_changed': { id: string };
   'user.password_reset': { id: string };
+  'user.locked': { id: string; reason: string; locked_until: string | null };
+  'user.session_compromised': { id: string; session_id: string; reason: string };
 }
