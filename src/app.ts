@@ -127,6 +127,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const sessions = new SessionService({
     sessions: new SessionRepository(database),
     clock,
+    outbox,
+    transaction,
     settings: {
       refreshTokenTtlSeconds: config.tokens.refreshTokenTtlSeconds,
       maxLifetimeSeconds: config.tokens.sessionMaxLifetimeSeconds,

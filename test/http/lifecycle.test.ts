@@ -647,6 +647,21 @@ describe('account lifecycle', () => {
       });
     });
 
+    it('a replayed refresh token announces user.session_compromised once', async () => {
+      const { user, refreshToken } = await registerAndLogin(t.app);
+      expect((await refresh(t.app, refreshToken)).statusCode).toBe(200);
+      expectProblem(await refresh(t.app, refreshToken), 401, 'invalid_token');
+      expectProblem(await refresh(t.app, refreshToken), 401, 'invalid_token');
+      await t.deliver();
+      const events = eventsOf(t, 'user.session_compromised', user.id);
+      expect(events).toHaveLength(1);
+      expect(events[0]!.data).toEqual({
+        id: user.id,
+        session_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        reason: 'refresh_token_reuse',
+      });
+    });
+
     it('events are CloudEvents 1.0 with a stable id, source, time and the user as subject', async () => {
       const { user } = await registerUser(t.app);
       await t.deliver();

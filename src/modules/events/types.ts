@@ -37,4 +37,5 @@ export interface EventData {
   'user.email_changed': { id: string; email: string; previous_email: string | null };
   'user.password_changed': { id: string };
   'user.password_reset': { id: string };
+  'user.session_compromised': { id: string; session_id: string; reason: 'refresh_token_reuse' };
 }
