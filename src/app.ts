@@ -157,6 +157,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     sessions: new SessionRepository(database),
     clock,
     audit,
+    outbox,
+    transaction,
     settings: {
       refreshTokenTtlSeconds: config.tokens.refreshTokenTtlSeconds,
       maxLifetimeSeconds: config.tokens.sessionMaxLifetimeSeconds,

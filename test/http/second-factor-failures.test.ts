@@ -18,6 +18,7 @@ import { expectProblem } from '../helpers/problem.js';
 describe('second-factor failures', () => {
   let t: TestApp;
   let auth: AuthService;
+  const announced: string[] = [];
   beforeAll(async () => {
     t = await buildTestApp({ env: { MAX_FAILED_LOGIN_ATTEMPTS: '3' } });
     const database = await t.db.open();
@@ -46,7 +47,10 @@ describe('second-factor failures', () => {
       // Not used by recordSecondFactorFailure.
       sessions: undefined as never,
       hasher: undefined as never,
-      lifecycle: undefined as never,
+      // Records the lock announcement (event + mail) the real lifecycle would write.
+      lifecycle: {
+        announceLock: async (user: { id: string }) => void announced.push(user.id),
+      } as never,
       requireEmailVerification: false,
     });
   });
@@ -80,5 +84,6 @@ describe('second-factor failures', () => {
       'auth.login_failed',
     ]);
     expect(rows[2]).toMatchObject({ outcome: 'failure', ip: '192.0.2.9', request_id: 'mfa-req-1' });
+    expect(announced).toEqual([user.id]);
   });
 });

@@ -23,6 +23,8 @@ export class AmqpEventBus implements EventBus {
   readonly kind = 'amqp' as const;
   private opening: Promise<{ connection: Connection; channel: Channel }> | undefined;
   private closed = false;
+  /** Bumped per connection, so events of a connection already replaced are ignored. */
+  private generation = 0;
 
   constructor(private readonly options: AmqpBusOptions) {}
 
@@ -77,24 +79,27 @@ export class AmqpEventBus implements EventBus {
 
   private open() {
     if (this.closed) return Promise.reject(new Error('event bus is closed'));
-    this.opening ??= this.connect().catch((error: unknown) => {
+    this.opening ??= this.connect(++this.generation).catch((error: unknown) => {
       this.opening = undefined;
       throw error;
     });
     return this.opening;
   }
 
-  private async connect() {
+  private async connect(generation: number) {
+    const lost = () => {
+      if (generation === this.generation) this.reset();
+    };
     const connection = await amqp.connect(this.options.url, {
       timeout: this.options.connectTimeoutMs ?? 5_000,
     });
     // Errors surface as failed publishes; the next publish reconnects.
-    connection.on('error', () => this.reset());
-    connection.on('close', () => this.reset());
+    connection.on('error', lost);
+    connection.on('close', lost);
     try {
       const channel = await connection.createConfirmChannel();
-      channel.on('error', () => this.reset());
-      channel.on('close', () => this.reset());
+      channel.on('error', lost);
+      channel.on('close', lost);
       await channel.assertExchange(this.options.exchange, 'topic', { durable: true });
       return { connection, channel };
     } catch (error) {

@@ -273,17 +273,6 @@ export class AccountLifecycle {
     await this.deps.audit.record(context, { type: 'user.deleted', subjectUserId: user.id });
   }
 
-  /** A spent refresh token came back: its session was revoked; tell the platform. */
-  async announceCompromise(userId: string, sessionId: string): Promise<void> {
-    await this.deps.transaction((tx) =>
-      this.deps.outbox.event(tx, 'user.session_compromised', userId, {
-        id: userId,
-        session_id: sessionId,
-        reason: 'refresh_token_reuse',
-      }),
-    );
-  }
-
   /**
    * Failed logins locked the account's identifier: tell the platform (`user.locked`) and the
    * owner (a mail), in one transaction.

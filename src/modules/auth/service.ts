@@ -169,7 +169,6 @@ export class AuthService {
         actorUserId: null,
         detail: { session_id: result.sessionId },
       });
-      await this.deps.lifecycle.announceCompromise(result.userId, result.sessionId);
       throw errors.invalidToken(
         'This refresh token was already used; the session has been ended for safety.',
       );

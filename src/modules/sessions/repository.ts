@@ -227,6 +227,20 @@ export class SessionRepository {
     return ids;
   }
 
+  /** `revokeSession` within the caller's transaction. Returns whether it was still live. */
+  async revokeSessionIn(tx: Executor, id: string, now: Date, reason: string): Promise<boolean> {
+    const revoked = await tx
+      .update(sessions)
+      .set({ revokedAt: now, revokeReason: reason })
+      .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    await tx
+      .update(refreshTokens)
+      .set({ revokedAt: now })
+      .where(and(eq(refreshTokens.sessionId, id), isNull(refreshTokens.revokedAt)));
+    return revoked.length > 0;
+  }
+
   /** Revokes one session only if it belongs to `userId`; returns whether a live one ended. */
   async revokeOwnSession(userId: string, id: string, now: Date, reason: string) {
     return this.db.transaction(async (tx) => {

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Executor } from '../../adapters/db/index.js';
+import type { Transactor } from '../../adapters/db/transaction.js';
+import type { Outbox } from '../events/outbox.js';
 import type { Clock } from '../../clock.js';
 import { errors } from '../../errors.js';
 import type { RequestContext } from '../../request-context.js';
@@ -58,6 +60,8 @@ export class SessionService {
       clock: Clock;
       settings: SessionSettings;
       audit: Pick<AuditService, 'record'>;
+      outbox: Outbox;
+      transaction: Transactor;
     },
   ) {}
 
@@ -126,10 +130,25 @@ export class SessionService {
     const known = await sessions.findRefreshToken(tokenHash);
     if (known?.usedAt) {
       const session = await sessions.findSession(known.sessionId);
-      await sessions.revokeSession(known.sessionId, now, 'refresh_token_reuse');
+      await this.endCompromised(known.sessionId, session!.userId, now);
       return { kind: 'reuse_detected', sessionId: known.sessionId, userId: session!.userId };
     }
     throw errors.invalidToken('The refresh token is invalid or expired.');
+  }
+
+  /** Revokes a session whose spent refresh token came back and announces it, once. */
+  private async endCompromised(sessionId: string, userId: string, now: Date): Promise<void> {
+    const { sessions, outbox, transaction } = this.deps;
+    await transaction(async (tx) => {
+      const ended = await sessions.revokeSessionIn(tx, sessionId, now, 'refresh_token_reuse');
+      if (ended) {
+        await outbox.event(tx, 'user.session_compromised', userId, {
+          id: userId,
+          session_id: sessionId,
+          reason: 'refresh_token_reuse',
+        });
+      }
+    });
   }
 
   /** Whether an access token's session still stands (not revoked, not past its hard end). */
