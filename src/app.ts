@@ -3,12 +3,17 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Database } from './adapters/db/index.js';
 import type { TokenSigner } from './adapters/keys/index.js';
+import { noopErrorReporter, type ErrorReporter } from './adapters/telemetry/error-reporter.js';
+import { logTraceContext } from './adapters/telemetry/log-context.js';
+import { createMetrics, type Metrics } from './adapters/telemetry/metrics.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { errors } from './errors.js';
 import { createAuthenticate } from './http/authenticate.js';
+import { installErrorReporting } from './http/error-reporting.js';
 import { installProblemHandlers } from './http/problem.js';
 import { requestIdFor } from './http/request-id.js';
+import { InFlightRequests, installRequestTracking } from './http/request-tracking.js';
 import { ProblemSchema, UserSchema } from './http/schemas.js';
 import { createValidatorCompiler, unstorableField } from './http/validation.js';
 import { UserRepository } from './modules/account/repository.js';
@@ -31,6 +36,9 @@ export interface AppDependencies {
   clock: Clock;
   logger: FastifyServerOptions['logger'];
   isShuttingDown?: () => boolean;
+  metrics?: Metrics;
+  inFlight?: InFlightRequests;
+  errorReporter?: ErrorReporter;
 }
 
 export const API_PREFIX = '/api/v1';
@@ -46,6 +54,8 @@ const REDACTED_PATHS = [
 export function loggerOptions(level: Config['log']['level']): FastifyServerOptions['logger'] {
   return {
     level,
+    // trace_id/span_id of the active span (OpenTelemetry on) in every line.
+    mixin: logTraceContext,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
       // Query strings can carry one-time tokens (email links): log the path only.
@@ -61,6 +71,7 @@ export function loggerOptions(level: Config['log']['level']): FastifyServerOptio
 /** The composition root: wires repositories → services → routes from the given adapters. */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, database, signer, hasher, clock } = deps;
+  const metrics = deps.metrics ?? createMetrics({ defaults: false });
   const app = Fastify({
     logger: deps.logger,
     trustProxy: config.http.trustProxy,
@@ -72,7 +83,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
+  installRequestTracking(app, {
+    metrics,
+    inFlight: deps.inFlight ?? new InFlightRequests(),
+    isShuttingDown: deps.isShuttingDown ?? (() => false),
+  });
   installProblemHandlers(app);
+  installErrorReporting(app, deps.errorReporter ?? noopErrorReporter);
   app.decorateRequest('principal', null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -115,6 +132,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     sessions,
     signer,
     hasher,
+    metrics,
     passwordMinLength: config.passwords.minLength,
   });
   const authenticate = createAuthenticate({ signer, sessions });
@@ -122,6 +140,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(
     platformRoutes({
       signer,
+      metrics,
       checks: [{ name: 'database', check: () => database.ping() }],
       issuer: config.tokens.issuer,
       publicUrl: config.http.publicUrl,

@@ -45,6 +45,16 @@ export interface Config {
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };
+  readonly telemetry: {
+    /** OTLP endpoint from the standard OTEL_* variables; unset → tracing off. */
+    readonly otlpEndpoint: string | undefined;
+    readonly sentryDsn: string | undefined;
+    readonly environment: string;
+  };
+  readonly lifecycle: {
+    /** After SIGTERM: in-flight work finishes within this, or the process exits 1. */
+    readonly shutdownTimeoutSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -204,6 +214,15 @@ export function loadConfig(env: Env = process.env): Config {
       hashConcurrency: r.int('PASSWORD_HASH_CONCURRENCY', 0, 0, 64),
     },
     log: { level },
+    telemetry: {
+      otlpEndpoint: r.bool('OTEL_SDK_DISABLED', false)
+        ? undefined
+        : (r.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http:', 'https:']) ??
+          r.url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:'])),
+      sentryDsn: r.url('SENTRY_DSN', ['http:', 'https:']),
+      environment: r.string('SENTRY_ENVIRONMENT', r.string('NODE_ENV', 'production')),
+    },
+    lifecycle: { shutdownTimeoutSeconds: r.int('SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 600) },
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

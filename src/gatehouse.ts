@@ -1,17 +1,30 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { openDatabase, type Database } from './adapters/db/index.js';
 import { chooseKeyEncryption, createTokenSigner, type TokenSigner } from './adapters/keys/index.js';
+import { createErrorReporter, type ErrorReporter } from './adapters/telemetry/error-reporter.js';
+import { createMetrics, type Metrics } from './adapters/telemetry/metrics.js';
 import { buildApp, loggerOptions } from './app.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { InFlightRequests } from './http/request-tracking.js';
 import { PasswordHasher } from './modules/auth/password-hasher.js';
+import { VERSION } from './version.js';
 
 export interface Gatehouse {
   app: FastifyInstance;
   database: Database;
   signer: TokenSigner;
-  /** Stops serving (in-flight requests finish), then closes the database. */
-  close(): Promise<void>;
+  metrics: Metrics;
+  /**
+   * Adds a step to shutdown, run after HTTP has stopped and before the database closes, the
+   * last added first: the place for the worker's drain and for closing Redis or the broker.
+   */
+  onShutdown(name: string, step: () => Promise<void>): void;
+  /**
+   * Readiness off, stops accepting, lets in-flight requests finish (also those whose client
+   * hung up, up to `timeoutMs`), runs the shutdown steps, then closes the database.
+   */
+  close(options?: { timeoutMs?: number }): Promise<void>;
 }
 
 export interface GatehouseOptions {
@@ -21,6 +34,8 @@ export interface GatehouseOptions {
   logger?: FastifyServerOptions['logger'];
   /** Skip migrations (the caller ran them). */
   skipMigrations?: boolean;
+  metrics?: Metrics;
+  errorReporter?: ErrorReporter;
 }
 
 /** Opens every adapter from config and builds the HTTP app on top: one call for serve and tests. */
@@ -32,8 +47,19 @@ export async function openGatehouse(
   const logger = options.logger ?? loggerOptions(config.log.level);
   const database = options.database ?? (await openDatabase(config));
   const ownsDatabase = options.database === undefined;
+  const metrics = options.metrics ?? createMetrics();
+  if (database.poolStats) metrics.observeDatabasePool(database.poolStats.bind(database));
+  const inFlight = new InFlightRequests();
+  const shutdownSteps: { name: string; step: () => Promise<void> }[] = [];
   let shuttingDown = false;
   try {
+    const errorReporter =
+      options.errorReporter ??
+      (await createErrorReporter({
+        dsn: config.telemetry.sentryDsn,
+        environment: config.telemetry.environment,
+        release: VERSION,
+      }));
     if (!options.skipMigrations) await database.migrate();
     const encryption = chooseKeyEncryption({
       keyEncryptionKey: config.tokens.keyEncryptionKey,
@@ -55,6 +81,9 @@ export async function openGatehouse(
       hasher,
       clock,
       logger,
+      metrics,
+      inFlight,
+      errorReporter,
       isShuttingDown: () => shuttingDown,
     });
     if (encryption.source === 'none' && signer.algorithm !== 'HS256') {
@@ -67,9 +96,27 @@ export async function openGatehouse(
       app,
       database,
       signer,
-      async close() {
+      metrics,
+      onShutdown(name, step) {
+        shutdownSteps.push({ name, step });
+      },
+      async close({ timeoutMs = config.lifecycle.shutdownTimeoutSeconds * 1000 } = {}) {
+        const deadline = Date.now() + timeoutMs;
+        const left = () => Math.max(0, deadline - Date.now());
         shuttingDown = true;
         await app.close();
+        // Connections are closed, but a handler whose client hung up may still be running.
+        if (!(await inFlight.drained(left()))) {
+          app.log.warn({ in_flight: inFlight.size }, 'requests still running at the deadline');
+        }
+        for (const { name, step } of shutdownSteps.splice(0).reverse()) {
+          try {
+            await step();
+          } catch (error) {
+            app.log.error({ err: error, step: name }, 'shutdown step failed');
+          }
+        }
+        await errorReporter.flush(Math.min(2_000, left()));
         if (ownsDatabase) await database.close();
       },
     };

@@ -1,6 +1,8 @@
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase } from './adapters/db/index.js';
-import { openGatehouse } from './gatehouse.js';
+// Only configuration is imported statically: tracing must start before http, fastify, pg and
+// the other instrumented modules load, so the application comes in by dynamic import() below.
+import { ConfigError, type Config } from './config.js';
+import { loadConfigWithSecrets } from './adapters/secrets/index.js';
+import { startTracing } from './telemetry/otel.js';
 
 const USAGE = `Usage: gatehouse <command>
 
@@ -22,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let config: Config;
   try {
-    config = loadConfig();
+    config = await loadConfigWithSecrets();
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const problem of error.problems) process.stderr.write(`config error: ${problem}\n`);
@@ -30,10 +32,16 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  return command === 'migrate' ? migrate(config) : serve(config);
+  const tracing = await startTracing(config);
+  try {
+    return command === 'migrate' ? await migrate(config) : await serve(config);
+  } finally {
+    await tracing.shutdown().catch(() => undefined);
+  }
 }
 
 async function migrate(config: Config): Promise<number> {
+  const { openDatabase } = await import('./adapters/db/index.js');
   const database = await openDatabase(config);
   try {
     await database.migrate();
@@ -45,6 +53,7 @@ async function migrate(config: Config): Promise<number> {
 }
 
 async function serve(config: Config): Promise<number> {
+  const { openGatehouse } = await import('./gatehouse.js');
   const gatehouse = await openGatehouse(config);
   const { app } = gatehouse;
   await app.listen({ port: config.http.port, host: config.http.host });
@@ -57,7 +66,13 @@ async function serve(config: Config): Promise<number> {
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      app.log.info({ signal }, 'shutting down');
+      const timeoutSeconds = config.lifecycle.shutdownTimeoutSeconds;
+      app.log.info({ signal, timeout_seconds: timeoutSeconds }, 'shutting down');
+      // Past the deadline whatever is still running is cut: exit 1 so the stop shows as unclean.
+      setTimeout(() => {
+        app.log.error({ timeout_seconds: timeoutSeconds }, 'shutdown timed out, forcing exit');
+        process.exit(1);
+      }, timeoutSeconds * 1000).unref();
       gatehouse.close().then(
         () => resolve(0),
         (error: unknown) => {

@@ -1,5 +1,6 @@
 import type { AccessTokenClaims, TokenSigner } from '../../adapters/keys/index.js';
-import { errors } from '../../errors.js';
+import type { LoginOutcome, Metrics } from '../../adapters/telemetry/metrics.js';
+import { AppError, errors } from '../../errors.js';
 import type { AccountService } from '../account/service.js';
 import type { UserRow } from '../account/repository.js';
 import type { ClientInfo, SessionService } from '../sessions/service.js';
@@ -31,6 +32,7 @@ export class AuthService {
       sessions: SessionService;
       signer: TokenSigner;
       hasher: PasswordHasher;
+      metrics: Pick<Metrics, 'registrations' | 'logins' | 'refreshes' | 'refreshReuseDetections'>;
       passwordMinLength: number;
     },
   ) {}
@@ -44,12 +46,14 @@ export class AuthService {
     });
     if (weakness) throw errors.weakPassword(weakness);
     const passwordHash = await hasher.hash(input.password);
-    return accounts.create({
+    const user = await accounts.create({
       email,
       username,
       fullName: input.fullName?.trim() || null,
       passwordHash,
     });
+    this.deps.metrics.registrations.inc();
+    return user;
   }
 
   /**
@@ -57,6 +61,21 @@ export class AuthService {
    * and end in the same `invalid_credentials`: neither the body nor the time tells them apart.
    */
   async login(
+    identifier: string,
+    password: string,
+    client: ClientInfo,
+  ): Promise<{ user: UserRow; tokens: TokenPair }> {
+    try {
+      const result = await this.attemptLogin(identifier, password, client);
+      this.deps.metrics.logins.inc({ outcome: 'success' });
+      return result;
+    } catch (error) {
+      this.deps.metrics.logins.inc({ outcome: loginOutcome(error) });
+      throw error;
+    }
+  }
+
+  private async attemptLogin(
     identifier: string,
     password: string,
     client: ClientInfo,
@@ -80,6 +99,7 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<{ user: UserRow; tokens: TokenPair }> {
     const result = await this.deps.sessions.rotate(refreshToken);
     if (result.kind === 'reuse_detected') {
+      this.deps.metrics.refreshReuseDetections.inc();
       throw errors.invalidToken(
         'This refresh token was already used; the session has been ended for safety.',
       );
@@ -95,6 +115,7 @@ export class AuthService {
       result.session.amr,
       result.refreshToken,
     );
+    this.deps.metrics.refreshes.inc();
     return { user, tokens };
   }
 
@@ -136,5 +157,26 @@ export class AuthService {
 
   private async rehash(userId: string, password: string): Promise<void> {
     await this.deps.accounts.setPasswordHash(userId, await this.deps.hasher.hash(password));
+  }
+}
+
+/** The bounded label a failed login is counted under. */
+function loginOutcome(error: unknown): LoginOutcome {
+  if (!(error instanceof AppError)) return 'error';
+  switch (error.code) {
+    case 'invalid_credentials':
+      return 'bad_credentials';
+    case 'account_locked':
+      return 'locked';
+    case 'account_disabled':
+      return 'disabled';
+    case 'email_not_verified':
+      return 'email_not_verified';
+    case 'mfa_required':
+      return 'mfa_required';
+    case 'rate_limited':
+      return 'rate_limited';
+    default:
+      return 'error';
   }
 }
