@@ -6,6 +6,7 @@ import type { TokenSigner } from './adapters/keys/index.js';
 import { noopErrorReporter, type ErrorReporter } from './adapters/telemetry/error-reporter.js';
 import { logTraceContext } from './adapters/telemetry/log-context.js';
 import { createMetrics, type Metrics } from './adapters/telemetry/metrics.js';
+import { serializeError } from './adapters/telemetry/redact.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { errors } from './errors.js';
@@ -58,6 +59,8 @@ export function loggerOptions(level: Config['log']['level']): FastifyServerOptio
     mixin: logTraceContext,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
+      // Failed-query errors carry bound values (emails, hashes): logged without them.
+      err: serializeError,
       // Query strings can carry one-time tokens (email links): log the path only.
       req: (req: { method: string; url: string; ip?: string; id?: string }) => ({
         method: req.method,

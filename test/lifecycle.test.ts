@@ -60,6 +60,9 @@ describe('graceful shutdown of the real process', () => {
     const logged = server.lines.map((line) => JSON.parse(line) as { level: number; msg: string });
     expect(logged.filter((l) => l.level >= 50)).toEqual([]);
     expect(logged.some((l) => l.msg === 'shutting down')).toBe(true);
+    // Tracing is off without an OTLP endpoint: no trace ids, request ids still there.
+    expect(server.lines.some((line) => line.includes('trace_id'))).toBe(false);
+    expect(server.lines.filter((line) => line.includes('"request_id"')).length).toBeGreaterThan(6);
     // The port is closed once the process has gone.
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
   });

@@ -46,7 +46,16 @@ export async function startTracing(config: Config): Promise<Tracing> {
         ignoreIncomingRequestHook: (request) =>
           ['/health', '/ready', '/metrics'].includes(request.url?.split('?')[0] ?? ''),
       }),
-      new FastifyOtelInstrumentation({ registerOnInitialization: true }),
+      new FastifyOtelInstrumentation({
+        registerOnInitialization: true,
+        // Hook spans are named after their plugin, which for an anonymous plugin is its whole
+        // source text: keep short names only.
+        lifecycleHook(span, { hookName, handler }) {
+          const name = `${hookName} - ${shortName(handler)}`;
+          span.updateName(name);
+          span.setAttribute('hook.name', name);
+        },
+      }),
       new PgInstrumentation({ enhancedDatabaseReporting: false }),
       new IORedisInstrumentation(),
       new AmqplibInstrumentation(),
@@ -58,4 +67,8 @@ export async function startTracing(config: Config): Promise<Tracing> {
       await sdk.shutdown();
     },
   };
+}
+
+function shortName(handler: string | undefined): string {
+  return handler && /^[\w@/.:-]{1,80}$/.test(handler) ? handler : 'anonymous';
 }

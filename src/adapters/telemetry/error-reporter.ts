@@ -1,4 +1,5 @@
 import type { ErrorEvent } from '@sentry/node';
+import { redactQueryParams } from './redact.js';
 
 /**
  * Where unexpected errors (the ones answered with a 5xx) are reported besides the log: Sentry
@@ -61,12 +62,19 @@ export async function createErrorReporter(options: SentryOptions): Promise<Error
   };
 }
 
-/** Last line of defence: whatever an integration attached, no request data or user leaves. */
+/**
+ * Last line of defence: whatever an integration attached, no request data or user leaves, and
+ * failed-query messages lose their bound values.
+ */
 export function scrubEvent(event: ErrorEvent): ErrorEvent {
   if (event.request) {
     event.request = { method: event.request.method, url: event.request.url?.split('?')[0] };
   }
   delete event.user;
   delete event.breadcrumbs;
+  delete event.extra;
+  for (const exception of event.exception?.values ?? []) {
+    if (exception.value) exception.value = redactQueryParams(exception.value);
+  }
   return event;
 }
