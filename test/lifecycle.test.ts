@@ -12,10 +12,13 @@ const PRODUCTION_HASH = {
   PASSWORD_HASH_PARALLELISM: '1',
 };
 
-async function loginCount(t: TestApp, outcome: string): Promise<number> {
+async function metric(t: TestApp, name: string, labels: Record<string, string> = {}) {
   const families = parseExposition((await t.gatehouse.metrics.render()).body);
-  return valueOf(families, 'gatehouse_logins_total', { outcome }) ?? 0;
+  return valueOf(families, name, labels) ?? 0;
 }
+
+const loginCount = (t: TestApp, outcome: string) =>
+  metric(t, 'gatehouse_logins_total', { outcome });
 
 describe('graceful shutdown of the real process', () => {
   let server: ServerProcess | undefined;
@@ -129,7 +132,11 @@ describe('gatehouse.close()', () => {
     });
     request.on('error', () => undefined);
     request.end(body);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    // Hang up once the server is handling it (argon2 is running by then).
+    while ((await metric(t, 'gatehouse_http_requests_in_flight')) < 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 30));
     request.destroy();
     await new Promise((resolve) => setTimeout(resolve, 10));
 
@@ -139,6 +146,7 @@ describe('gatehouse.close()', () => {
     // The abandoned login ran to its end on an open database: counted as a success, not an error.
     expect(await loginCount(t, 'success')).toBe(1);
     expect(await loginCount(t, 'error')).toBe(0);
+    expect(await metric(t, 'gatehouse_http_requests_in_flight')).toBe(0);
   });
 
   it('turns readiness off as soon as shutdown starts', async () => {

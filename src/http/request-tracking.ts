@@ -53,11 +53,14 @@ export function installRequestTracking(
 ): void {
   const open = new WeakSet<FastifyRequest>();
   const done = (request: FastifyRequest) => {
-    if (open.delete(request)) deps.inFlight.finished();
+    if (!open.delete(request)) return;
+    deps.inFlight.finished();
+    deps.metrics.httpRequestsInFlight.dec();
   };
   app.addHook('onRequest', async (request) => {
     open.add(request);
     deps.inFlight.started();
+    deps.metrics.httpRequestsInFlight.inc();
   });
   app.addHook('onSend', async (request, reply) => {
     done(request);

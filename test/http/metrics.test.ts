@@ -15,6 +15,7 @@ import { parseExposition, valueOf, type Family } from '../helpers/prometheus.js'
 /** Every figure issue #8 names, by its Prometheus name and type. */
 const EXPECTED: Record<string, Family['type']> = {
   gatehouse_http_request_duration_seconds: 'histogram',
+  gatehouse_http_requests_in_flight: 'gauge',
   gatehouse_registrations_total: 'counter',
   gatehouse_logins_total: 'counter',
   gatehouse_token_refreshes_total: 'counter',

@@ -6,6 +6,9 @@ type Env = Record<string, string | undefined>;
 
 const set = (env: Env, name: string) => (env[name]?.trim() ?? '') !== '';
 
+/** node-postgres `sslmode` values accepted for a URL built from the secret. */
+const SSL_MODES = ['disable', 'no-verify', 'require', 'verify-full'];
+
 /**
  * Resolves secrets kept outside the environment, then validates the whole configuration once:
  * `<NAME>_FILE` mounts, and the database credentials in AWS Secrets Manager when
@@ -20,7 +23,10 @@ export async function loadConfigWithSecrets(env: Env = process.env): Promise<Con
   const secretName = resolved.USER_SERVICE_SECRET_NAME?.trim();
   if (secretName) {
     const region = resolved.AWS_REGION?.trim() || resolved.AWS_DEFAULT_REGION?.trim();
-    if (set(env, 'DATABASE_URL') || set(env, 'DATABASE_URL_FILE')) {
+    const sslMode = resolved.DATABASE_SSLMODE?.trim().toLowerCase() || undefined;
+    if (sslMode && !SSL_MODES.includes(sslMode)) {
+      problems.push(`DATABASE_SSLMODE: must be one of ${SSL_MODES.join(', ')}`);
+    } else if (set(env, 'DATABASE_URL') || set(env, 'DATABASE_URL_FILE')) {
       problems.push(
         'USER_SERVICE_SECRET_NAME: cannot be combined with DATABASE_URL or DATABASE_URL_FILE; set only one of them',
       );
@@ -29,7 +35,8 @@ export async function loadConfigWithSecrets(env: Env = process.env): Promise<Con
     } else {
       try {
         const credentials = await fetchDatabaseCredentials({ secretName, region });
-        resolved.DATABASE_URL = databaseUrlFrom(credentials);
+        resolved.DATABASE_URL =
+          databaseUrlFrom(credentials) + (sslMode ? `?sslmode=${sslMode}` : '');
       } catch (error) {
         if (!(error instanceof SecretError)) throw error;
         problems.push(`USER_SERVICE_SECRET_NAME: ${error.message}`);

@@ -131,6 +131,22 @@ describe('database credentials from AWS Secrets Manager', () => {
     });
   });
 
+  it('adds DATABASE_SSLMODE to the URL it builds, and refuses an unknown mode', async () => {
+    const config = await loadConfigWithSecrets({
+      USER_SERVICE_SECRET_NAME: 'gatehouse/prod/database',
+      AWS_REGION: 'eu-west-1',
+      DATABASE_SSLMODE: 'verify-full',
+    });
+    expect(new URL(config.database.url!).searchParams.get('sslmode')).toBe('verify-full');
+    expect(
+      await problemsOf({
+        USER_SERVICE_SECRET_NAME: 'gatehouse/prod/database',
+        AWS_REGION: 'eu-west-1',
+        DATABASE_SSLMODE: 'prefer',
+      }),
+    ).toEqual(['DATABASE_SSLMODE: must be one of disable, no-verify, require, verify-full']);
+  });
+
   it('turns every failure into one config line that holds no secret', async () => {
     const cases: [string, RegExp][] = [
       ['gatehouse/missing', /ResourceNotFoundException/],

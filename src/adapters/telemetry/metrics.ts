@@ -50,6 +50,7 @@ export interface PoolStats {
 export interface Metrics {
   readonly registry: Registry;
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  readonly httpRequestsInFlight: Gauge;
   readonly registrations: Counter;
   readonly logins: Counter<'outcome'>;
   readonly refreshes: Counter;
@@ -136,6 +137,11 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
       help: 'HTTP requests by method, route template and status code.',
       labelNames: ['method', 'route', 'status_code'] as const,
       buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    httpRequestsInFlight: new Gauge({
+      name: 'gatehouse_http_requests_in_flight',
+      help: 'Requests being handled (shutdown waits for these).',
       registers,
     }),
     registrations: counter('gatehouse_registrations_total', 'Accounts registered.'),
