@@ -24,7 +24,7 @@ import type { PasswordHasher } from './modules/auth/password-hasher.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { AuthService } from './modules/auth/service.js';
 import { registerDocs } from './modules/platform/docs.js';
-import { platformRoutes } from './modules/platform/routes.js';
+import { platformRoutes, type ReadinessCheck } from './modules/platform/routes.js';
 import { SessionRepository } from './modules/sessions/repository.js';
 import { SessionService } from './modules/sessions/service.js';
 import { VERSION } from './version.js';
@@ -40,6 +40,8 @@ export interface AppDependencies {
   metrics?: Metrics;
   inFlight?: InFlightRequests;
   errorReporter?: ErrorReporter;
+  /** More dependencies `/ready` asks besides the database (Redis, the broker…). */
+  readinessChecks?: ReadinessCheck[];
 }
 
 export const API_PREFIX = '/api/v1';
@@ -144,7 +146,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     platformRoutes({
       signer,
       metrics,
-      checks: [{ name: 'database', check: () => database.ping() }],
+      checks: [{ name: 'database', check: () => database.ping() }, ...(deps.readinessChecks ?? [])],
       issuer: config.tokens.issuer,
       publicUrl: config.http.publicUrl,
       isShuttingDown: deps.isShuttingDown ?? (() => false),

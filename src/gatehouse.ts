@@ -7,6 +7,7 @@ import { buildApp, loggerOptions } from './app.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { InFlightRequests } from './http/request-tracking.js';
+import type { ReadinessCheck } from './modules/platform/routes.js';
 import { PasswordHasher } from './modules/auth/password-hasher.js';
 import { VERSION } from './version.js';
 
@@ -36,6 +37,8 @@ export interface GatehouseOptions {
   skipMigrations?: boolean;
   metrics?: Metrics;
   errorReporter?: ErrorReporter;
+  /** Extra `/ready` checks (adapters opened by the caller: Redis, broker…). */
+  readinessChecks?: ReadinessCheck[];
 }
 
 /** Opens every adapter from config and builds the HTTP app on top: one call for serve and tests. */
@@ -84,6 +87,7 @@ export async function openGatehouse(
       metrics,
       inFlight,
       errorReporter,
+      readinessChecks: options.readinessChecks,
       isShuttingDown: () => shuttingDown,
     });
     if (encryption.source === 'none' && signer.algorithm !== 'HS256') {
