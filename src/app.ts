@@ -6,14 +6,20 @@ import type { TokenSigner } from './adapters/keys/index.js';
 import type { LimiterStore } from './adapters/limiter/index.js';
 import { transactorFor } from './adapters/db/transaction.js';
 import type { SealedBox } from './adapters/keys/index.js';
+import { noopErrorReporter, type ErrorReporter } from './adapters/telemetry/error-reporter.js';
+import { logTraceContext } from './adapters/telemetry/log-context.js';
+import { createMetrics, type Metrics } from './adapters/telemetry/metrics.js';
+import { serializeError } from './adapters/telemetry/redact.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { errors } from './errors.js';
 import { createAuthenticate } from './http/authenticate.js';
+import { installErrorReporting } from './http/error-reporting.js';
 import { installProblemHandlers } from './http/problem.js';
 import { installRateLimits } from './http/rate-limit.js';
 import { requestIdFor } from './http/request-id.js';
 import { installSecurityHeaders } from './http/security.js';
+import { InFlightRequests, installRequestTracking } from './http/request-tracking.js';
 import { ProblemSchema, UserSchema } from './http/schemas.js';
 import { createValidatorCompiler, unstorableField } from './http/validation.js';
 import { AccountLifecycle } from './modules/account/lifecycle.js';
@@ -30,7 +36,7 @@ import { AuthService } from './modules/auth/service.js';
 import { LoginFailureRepository } from './modules/lockout/repository.js';
 import { LockoutService } from './modules/lockout/service.js';
 import { registerDocs } from './modules/platform/docs.js';
-import { platformRoutes } from './modules/platform/routes.js';
+import { platformRoutes, type ReadinessCheck } from './modules/platform/routes.js';
 import { SessionRepository } from './modules/sessions/repository.js';
 import { sessionRoutes } from './modules/sessions/routes.js';
 import { SessionService } from './modules/sessions/service.js';
@@ -57,6 +63,11 @@ export interface AppDependencies {
   box?: SealedBox;
   /** Per-address limit of verification and reset mails; in-memory by default. */
   mailLimiter?: AddressLimiter;
+  metrics?: Metrics;
+  inFlight?: InFlightRequests;
+  errorReporter?: ErrorReporter;
+  /** More dependencies `/ready` asks besides the database (Redis, the broker…). */
+  readinessChecks?: ReadinessCheck[];
 }
 
 /** Verification and reset requests take at least this long, known address or not. */
@@ -75,8 +86,12 @@ const REDACTED_PATHS = [
 export function loggerOptions(level: Config['log']['level']): FastifyServerOptions['logger'] {
   return {
     level,
+    // trace_id/span_id of the active span (OpenTelemetry on) in every line.
+    mixin: logTraceContext,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
+      // Failed-query errors carry bound values (emails, hashes): logged without them.
+      err: serializeError,
       // Query strings can carry one-time tokens (email links): log the path only.
       req: (req: { method: string; url: string; ip?: string; id?: string }) => ({
         method: req.method,
@@ -91,6 +106,7 @@ export function loggerOptions(level: Config['log']['level']): FastifyServerOptio
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, database, signer, hasher, clock, limiter } = deps;
   const protection = config.protection;
+  const metrics = deps.metrics ?? createMetrics({ defaults: false });
   const app = Fastify({
     logger: deps.logger,
     trustProxy: config.http.trustProxy,
@@ -102,7 +118,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
+  installRequestTracking(app, {
+    metrics,
+    inFlight: deps.inFlight ?? new InFlightRequests(),
+    isShuttingDown: deps.isShuttingDown ?? (() => false),
+  });
   installProblemHandlers(app);
+  installErrorReporting(app, deps.errorReporter ?? noopErrorReporter);
   app.decorateRequest('principal', null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -209,6 +231,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     sessions,
     signer,
     hasher,
+    metrics,
     passwordMinLength: config.passwords.minLength,
     lockout,
     audit,
@@ -219,9 +242,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(
     platformRoutes({
       signer,
+      metrics,
       checks: [
         { name: 'database', check: () => database.ping() },
         ...(limiter.kind === 'redis' ? [{ name: 'redis', check: () => limiter.health() }] : []),
+        ...(deps.readinessChecks ?? []),
       ],
       issuer: config.tokens.issuer,
       publicUrl: config.http.publicUrl,

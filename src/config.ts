@@ -47,6 +47,16 @@ export interface Config {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };
   readonly protection: ProtectionConfig;
+  readonly telemetry: {
+    /** OTLP endpoint from the standard OTEL_* variables; unset → tracing off. */
+    readonly otlpEndpoint: string | undefined;
+    readonly sentryDsn: string | undefined;
+    readonly environment: string;
+  };
+  readonly shutdown: {
+    /** After SIGTERM: in-flight work finishes within this, or the process exits 1. */
+    readonly timeoutSeconds: number;
+  };
 }
 
 /** Lockout, rate limits, session limits, audit retention, CORS (README "Security"). */
@@ -336,6 +346,15 @@ export function loadConfig(env: Env = process.env): Config {
     lifecycle: readLifecycle(r, publicUrl),
     log: { level },
     protection: readProtection(r),
+    telemetry: {
+      otlpEndpoint: r.bool('OTEL_SDK_DISABLED', false)
+        ? undefined
+        : (r.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http:', 'https:']) ??
+          r.url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:'])),
+      sentryDsn: r.url('SENTRY_DSN', ['http:', 'https:']),
+      environment: r.string('SENTRY_ENVIRONMENT', r.string('NODE_ENV', 'production')),
+    },
+    shutdown: { timeoutSeconds: r.int('SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 600) },
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

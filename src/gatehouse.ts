@@ -11,6 +11,11 @@ import type { EventBus } from './adapters/bus/index.js';
 import type { MailTransport } from './adapters/mail/index.js';
 import { PasswordHasher } from './modules/auth/password-hasher.js';
 import { createOutboxWorker, runsWorkerInProcess, type OutboxWorker } from './worker.js';
+import { createErrorReporter, type ErrorReporter } from './adapters/telemetry/error-reporter.js';
+import { createMetrics, type Metrics } from './adapters/telemetry/metrics.js';
+import { InFlightRequests } from './http/request-tracking.js';
+import type { ReadinessCheck } from './modules/platform/routes.js';
+import { VERSION } from './version.js';
 
 export interface Gatehouse {
   app: FastifyInstance;
@@ -20,8 +25,17 @@ export interface Gatehouse {
   pruneAuditEvents(): Promise<number>;
   /** The outbox relay; its loop runs only when the worker is in-process (see worker.ts). */
   worker: OutboxWorker;
-  /** Stops serving (in-flight requests finish), then closes the database. */
-  close(): Promise<void>;
+  metrics: Metrics;
+  /**
+   * Adds a step to shutdown, run after HTTP has stopped and before the database closes, the
+   * last added first: the place for the worker's drain and for closing Redis or the broker.
+   */
+  onShutdown(name: string, step: () => Promise<void>): void;
+  /**
+   * Readiness off, stops accepting, lets in-flight requests finish (also those whose client
+   * hung up, up to `timeoutMs`), runs the shutdown steps, then closes the database.
+   */
+  close(options?: { timeoutMs?: number }): Promise<void>;
 }
 
 export interface GatehouseOptions {
@@ -36,6 +50,10 @@ export interface GatehouseOptions {
   /** Replace the configured bus or mail transport (tests). */
   bus?: EventBus;
   mail?: MailTransport;
+  metrics?: Metrics;
+  errorReporter?: ErrorReporter;
+  /** Extra `/ready` checks (adapters opened by the caller: Redis, broker…). */
+  readinessChecks?: ReadinessCheck[];
 }
 
 /** Opens every adapter from config and builds the HTTP app on top: one call for serve and tests. */
@@ -51,8 +69,19 @@ export async function openGatehouse(
     redisUrl: config.protection.redisUrl,
     keyPrefix: config.protection.redisKeyPrefix,
   });
+  const metrics = options.metrics ?? createMetrics();
+  if (database.poolStats) metrics.observeDatabasePool(database.poolStats.bind(database));
+  const inFlight = new InFlightRequests();
+  const shutdownSteps: { name: string; step: () => Promise<void> }[] = [];
   let shuttingDown = false;
   try {
+    const errorReporter =
+      options.errorReporter ??
+      (await createErrorReporter({
+        dsn: config.telemetry.sentryDsn,
+        environment: config.telemetry.environment,
+        release: VERSION,
+      }));
     if (!options.skipMigrations) await database.migrate();
     const encryption = chooseKeyEncryption({
       keyEncryptionKey: config.tokens.keyEncryptionKey,
@@ -75,6 +104,10 @@ export async function openGatehouse(
       clock,
       limiter,
       logger,
+      metrics,
+      inFlight,
+      errorReporter,
+      readinessChecks: options.readinessChecks,
       isShuttingDown: () => shuttingDown,
       box: encryption.box,
     });
@@ -116,11 +149,30 @@ export async function openGatehouse(
       signer,
       pruneAuditEvents: () => audit.prune(),
       worker,
-      async close() {
+      metrics,
+      onShutdown(name, step) {
+        shutdownSteps.push({ name, step });
+      },
+      async close({ timeoutMs = config.shutdown.timeoutSeconds * 1000 } = {}) {
+        const deadline = Date.now() + timeoutMs;
+        const left = () => Math.max(0, deadline - Date.now());
         shuttingDown = true;
         await app.close();
+        // Connections are closed, but a handler whose client hung up may still be running.
+        if (!(await inFlight.drained(left()))) {
+          app.log.warn({ in_flight: inFlight.size }, 'requests still running at the deadline');
+        }
+        // The in-process relay finishes its batch; the limiter lets go of Redis.
         await worker.close();
         await limiter.close();
+        for (const { name, step } of shutdownSteps.splice(0).reverse()) {
+          try {
+            await step();
+          } catch (error) {
+            app.log.error({ err: error, step: name }, 'shutdown step failed');
+          }
+        }
+        await errorReporter.flush(Math.min(2_000, left()));
         if (ownsDatabase) await database.close();
       },
     };

@@ -1,7 +1,9 @@
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase } from './adapters/db/index.js';
-import { openGatehouse, type Gatehouse } from './gatehouse.js';
-import { outboxCommand, workerCommand } from './worker-cli.js';
+// Only configuration is imported statically: tracing must start before http, fastify, pg and
+// the other instrumented modules load, so the application comes in by dynamic import() below.
+import { ConfigError, type Config } from './config.js';
+import { loadConfigWithSecrets } from './adapters/secrets/index.js';
+import { startTracing } from './telemetry/otel.js';
+import type { Gatehouse } from './gatehouse.js';
 
 const USAGE = `Usage: gatehouse <command>
 
@@ -26,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let config: Config;
   try {
-    config = loadConfig();
+    config = await loadConfigWithSecrets();
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const problem of error.problems) process.stderr.write(`config error: ${problem}\n`);
@@ -34,12 +36,24 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  if (command === 'worker') return workerCommand(config, rest);
-  if (command === 'outbox') return outboxCommand(config, rest);
-  return command === 'migrate' ? migrate(config) : serve(config);
+  const tracing = await startTracing(config);
+  try {
+    if (command === 'worker') {
+      const { workerCommand } = await import('./worker-cli.js');
+      return await workerCommand(config, rest);
+    }
+    if (command === 'outbox') {
+      const { outboxCommand } = await import('./worker-cli.js');
+      return await outboxCommand(config, rest);
+    }
+    return command === 'migrate' ? await migrate(config) : await serve(config);
+  } finally {
+    await tracing.shutdown().catch(() => undefined);
+  }
 }
 
 async function migrate(config: Config): Promise<number> {
+  const { openDatabase } = await import('./adapters/db/index.js');
   const database = await openDatabase(config);
   try {
     await database.migrate();
@@ -51,6 +65,7 @@ async function migrate(config: Config): Promise<number> {
 }
 
 async function serve(config: Config): Promise<number> {
+  const { openGatehouse } = await import('./gatehouse.js');
   const gatehouse = await openGatehouse(config);
   const { app } = gatehouse;
   await app.listen({ port: config.http.port, host: config.http.host });
@@ -65,8 +80,15 @@ async function serve(config: Config): Promise<number> {
       if (stopping) return;
       stopping = true;
       clearInterval(pruneTimer);
-      app.log.info({ signal }, 'shutting down');
-      gatehouse.close().then(
+      const timeoutSeconds = config.shutdown.timeoutSeconds;
+      app.log.info({ signal, timeout_seconds: timeoutSeconds }, 'shutting down');
+      // Past the deadline whatever is still running is cut: exit 1 so the stop shows as unclean.
+      setTimeout(() => {
+        app.log.error({ timeout_seconds: timeoutSeconds }, 'shutdown timed out, forcing exit');
+        process.exit(1);
+      }, timeoutSeconds * 1000).unref();
+      // Requests get 90% of the time; the rest is for shutdown steps and closing pools.
+      gatehouse.close({ timeoutMs: timeoutSeconds * 900 }).then(
         () => resolve(0),
         (error: unknown) => {
           app.log.error({ err: error }, 'shutdown failed');

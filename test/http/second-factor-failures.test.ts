@@ -52,6 +52,7 @@ describe('second-factor failures', () => {
         announceLock: async (user: { id: string }) => void announced.push(user.id),
       } as never,
       requireEmailVerification: false,
+      metrics: t.gatehouse.metrics,
     });
   });
   afterAll(async () => {

@@ -27,6 +27,9 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
       const result = await pool.query({ name, text, values });
       return result.rows as Row[];
     },
+    poolStats() {
+      return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+    },
     async ping() {
       await pool.query('SELECT 1');
     },

@@ -16,6 +16,8 @@ export interface Database {
    * columns should be aliased to the camelCase names the caller's row type uses.
    */
   query<Row>(name: string, text: string, values: unknown[]): Promise<Row[]>;
+  /** Connection pool figures for metrics (PostgreSQL; PGlite has no pool). */
+  poolStats?(): { total: number; idle: number; waiting: number };
   /** Cheap round trip used by `/ready`. */
   ping(): Promise<void>;
   /** Applies pending migrations under a PostgreSQL advisory lock, so replicas never collide. */

@@ -1,5 +1,6 @@
 import type { AccessTokenClaims, TokenSigner } from '../../adapters/keys/index.js';
-import { errors } from '../../errors.js';
+import type { LoginOutcome, Metrics } from '../../adapters/telemetry/metrics.js';
+import { AppError, errors } from '../../errors.js';
 import type { AccountLifecycle } from '../account/lifecycle.js';
 import type { AccountService } from '../account/service.js';
 import type { UserRow } from '../account/repository.js';
@@ -37,6 +38,10 @@ export class AuthService {
       sessions: SessionService;
       signer: TokenSigner;
       hasher: PasswordHasher;
+      metrics: Pick<
+        Metrics,
+        'registrations' | 'logins' | 'refreshes' | 'refreshReuseDetections' | 'lockouts'
+      >;
       passwordMinLength: number;
       lockout: LockoutService;
       audit: AuditService;
@@ -65,6 +70,7 @@ export class AuthService {
       (tx, created) => this.deps.lifecycle.startVerification(tx, created),
     );
     await this.deps.audit.record(context, { type: 'user.created', subjectUserId: user.id });
+    this.deps.metrics.registrations.inc();
     return user;
   }
 
@@ -75,6 +81,21 @@ export class AuthService {
    * password check, even for the right password.
    */
   async login(
+    identifier: string,
+    password: string,
+    context: RequestContext,
+  ): Promise<{ user: UserRow; tokens: TokenPair }> {
+    try {
+      const result = await this.attemptLogin(identifier, password, context);
+      this.deps.metrics.logins.inc({ outcome: 'success' });
+      return result;
+    } catch (error) {
+      this.deps.metrics.logins.inc({ outcome: loginOutcome(error) });
+      throw error;
+    }
+  }
+
+  private async attemptLogin(
     identifier: string,
     password: string,
     context: RequestContext,
@@ -136,6 +157,7 @@ export class AuthService {
       ...(outcome.lockedNow ? [userLocked(userId, outcome)] : []),
     );
     if (outcome.lockedNow) {
+      this.deps.metrics.lockouts.inc();
       const user = await this.deps.accounts.getById(userId);
       if (user) await this.deps.lifecycle.announceLock(user, outcome.lockedUntil);
     }
@@ -149,6 +171,7 @@ export class AuthService {
   ): Promise<void> {
     const outcome = await this.deps.lockout.recordFailure(identifier);
     const entries: AuditEntry[] = [loginFailed(user, reason)];
+    if (outcome.lockedNow) this.deps.metrics.lockouts.inc();
     if (outcome.lockedNow && user) entries.push(userLocked(user.id, outcome));
     await this.deps.audit.record(context, ...entries);
     // Locking a real account tells the platform and mails the owner.
@@ -169,6 +192,7 @@ export class AuthService {
         actorUserId: null,
         detail: { session_id: result.sessionId },
       });
+      this.deps.metrics.refreshReuseDetections.inc();
       throw errors.invalidToken(
         'This refresh token was already used; the session has been ended for safety.',
       );
@@ -184,6 +208,7 @@ export class AuthService {
       result.session.amr,
       result.refreshToken,
     );
+    this.deps.metrics.refreshes.inc();
     return { user, tokens };
   }
 
@@ -274,4 +299,25 @@ export function sessionRevoked(userId: string, sessionId: string, reason: string
     subjectUserId: userId,
     detail: { session_id: sessionId, reason },
   };
+}
+
+/** The bounded label a failed login is counted under. */
+function loginOutcome(error: unknown): LoginOutcome {
+  if (!(error instanceof AppError)) return 'error';
+  switch (error.code) {
+    case 'invalid_credentials':
+      return 'bad_credentials';
+    case 'account_locked':
+      return 'locked';
+    case 'account_disabled':
+      return 'disabled';
+    case 'email_not_verified':
+      return 'email_not_verified';
+    case 'mfa_required':
+      return 'mfa_required';
+    case 'rate_limited':
+      return 'rate_limited';
+    default:
+      return 'error';
+  }
 }

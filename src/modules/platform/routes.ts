@@ -1,7 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { TokenSigner } from '../../adapters/keys/index.js';
+import type { Metrics } from '../../adapters/telemetry/metrics.js';
 
+/**
+ * One dependency `/ready` asks (database today; Redis and the broker add theirs to the list in
+ * the composition root). Each answers within CHECK_TIMEOUT_MS or counts as down.
+ */
 export interface ReadinessCheck {
   name: string;
   /**
@@ -27,11 +32,13 @@ const CHECK_TIMEOUT_MS = 2_000;
 /**
  * GET /health                            liveness: the process answers
  * GET /ready                             readiness: every dependency answers (degraded is ready)
+ * GET /metrics                           Prometheus exposition
  * GET /.well-known/jwks.json             public keys for offline verification
  * GET /.well-known/openid-configuration  discovery document
  */
 export function platformRoutes(deps: {
   signer: TokenSigner;
+  metrics: Pick<Metrics, 'render'>;
   checks: ReadinessCheck[];
   issuer: string;
   publicUrl: string;
@@ -79,6 +86,22 @@ export function platformRoutes(deps: {
         return reply
           .code(ready ? 200 : 503)
           .send({ status: ready ? ('ready' as const) : ('not_ready' as const), checks });
+      },
+    );
+
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          tags,
+          summary: 'Prometheus metrics (text exposition format)',
+          produces: ['text/plain'],
+          response: { 200: Type.String() },
+        },
+      },
+      async (_request, reply) => {
+        const { contentType, body } = await deps.metrics.render();
+        return reply.header('cache-control', 'no-store').type(contentType).send(body);
       },
     );
 
