@@ -122,6 +122,7 @@ export async function openGatehouse(
       box: encryption.box,
       clock,
       log: app.log.child({ module: 'outbox' }),
+      metrics,
       bus: options.bus,
       mail: options.mail,
     });

@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { OutboxRepository } from './modules/events/repository.js';
 import { OutboxRelay } from './modules/events/relay.js';
+import type { Metrics } from './adapters/telemetry/metrics.js';
 
 export interface WorkerLog {
   info(fields: object, message: string): void;
@@ -43,13 +44,18 @@ export function createOutboxWorker(options: {
   mail?: MailTransport;
   /** Rows claimed per pass (default 50). */
   batchSize?: number;
+  /** Counts mails and reports the outbox backlog. */
+  metrics?: Metrics;
 }): OutboxWorker {
   const { config, log } = options;
   const bus = options.bus ?? createEventBus(config, log);
   const mail = options.mail ?? createMailTransport(config);
   const { outbox } = config.lifecycle;
+  const repository = new OutboxRepository(options.database.db);
+  options.metrics?.observeOutbox(() => repository.backlog());
   const relay = new OutboxRelay({
-    outbox: new OutboxRepository(options.database.db),
+    outbox: repository,
+    metrics: options.metrics,
     bus,
     mail,
     clock: options.clock,

@@ -4,6 +4,7 @@ import type { MailTransport } from '../../adapters/mail/index.js';
 import type { Clock } from '../../clock.js';
 import { openMailPayload } from './outbox.js';
 import type { OutboxRepository, OutboxRow } from './repository.js';
+import type { Metrics } from '../../adapters/telemetry/metrics.js';
 
 export interface RelaySettings {
   /** CloudEvents `source`. */
@@ -51,6 +52,8 @@ export class OutboxRelay {
       box: SealedBox | undefined;
       settings: RelaySettings;
       log: RelayLog;
+      /** Mails handed over or failed, by template. */
+      metrics?: Pick<Metrics, 'mailsSent' | 'mailsFailed'>;
     },
   ) {}
 
@@ -69,8 +72,10 @@ export class OutboxRelay {
         await this.deliver(row);
         await outbox.delete(row.id);
         report.delivered += 1;
+        if (row.kind === 'mail') this.deps.metrics?.mailsSent.inc({ kind: row.type });
       } catch (error) {
         const reason = describe(error);
+        if (row.kind === 'mail') this.deps.metrics?.mailsFailed.inc({ kind: row.type });
         const fields = {
           outbox_id: row.id,
           kind: row.kind,

@@ -73,6 +73,23 @@ export class OutboxRepository {
     return rows.length;
   }
 
+  /**
+   * Undelivered rows (pending or parked) and the age of the oldest, for the metrics gauges.
+   * The age is measured by the database clock, the one that stamped `created_at`.
+   */
+  async backlog(): Promise<{ backlog: number; oldestPendingAgeSeconds: number }> {
+    const [row] = await this.db
+      .select({
+        backlog: count(),
+        age: sql<string | null>`extract(epoch from now() - min(${outbox.createdAt}))`,
+      })
+      .from(outbox);
+    return {
+      backlog: Number(row?.backlog ?? 0),
+      oldestPendingAgeSeconds: Math.max(0, Number(row?.age ?? 0)),
+    };
+  }
+
   async counts(): Promise<{ kind: OutboxKind; status: string; count: number }[]> {
     return this.db
       .select({ kind: outbox.kind, status: outbox.status, count: count() })
