@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Database, Db, Executor } from '../../adapters/db/index.js';
 import { refreshTokens, sessions } from '../../adapters/db/schema.js';
 
@@ -146,76 +146,20 @@ export class SessionRepository {
     return row;
   }
 
-  /** Revokes one session and every refresh token of it. Returns whether it was still live. */
-  async revokeSession(id: string, now: Date, reason: string): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const revoked = await tx
-        .update(sessions)
-        .set({ revokedAt: now, revokeReason: reason })
-        .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
-        .returning({ id: sessions.id });
-      await tx
-        .update(refreshTokens)
-        .set({ revokedAt: now })
-        .where(and(eq(refreshTokens.sessionId, id), isNull(refreshTokens.revokedAt)));
-      return revoked.length > 0;
-    });
-  }
-
   /**
-   * Revokes every live session of a user (but `exceptId`) with their refresh tokens; returns
-   * their ids.
+   * Revokes the live sessions matching `which`, and every refresh token of them, within `tx`.
+   * Returns the ids of the sessions it ended.
    */
-  async revokeUserSessions(
-    userId: string,
-    now: Date,
-    reason: string,
-    exceptId?: string,
-  ): Promise<string[]> {
-    return this.db.transaction(async (tx) => {
-      const revoked = await tx
-        .update(sessions)
-        .set({ revokedAt: now, revokeReason: reason })
-        .where(
-          and(
-            eq(sessions.userId, userId),
-            isNull(sessions.revokedAt),
-            exceptId === undefined ? undefined : ne(sessions.id, exceptId),
-          ),
-        )
-        .returning({ id: sessions.id });
-      const ids = revoked.map((r) => r.id);
-      if (ids.length > 0) {
-        await tx
-          .update(refreshTokens)
-          .set({ revokedAt: now })
-          .where(and(inArray(refreshTokens.sessionId, ids), isNull(refreshTokens.revokedAt)));
-      }
-      return ids;
-    });
-  }
-
-  /**
-   * Revokes the user's live sessions (all, or all but `keep`) with their refresh tokens, in the
-   * caller's transaction: a password change and the sign-outs it implies commit together.
-   */
-  async revokeUserSessionsIn(
+  private async revokeWhere(
     tx: Executor,
-    userId: string,
+    which: SQL | undefined,
     now: Date,
     reason: string,
-    keep?: string,
   ): Promise<string[]> {
     const revoked = await tx
       .update(sessions)
       .set({ revokedAt: now, revokeReason: reason })
-      .where(
-        and(
-          eq(sessions.userId, userId),
-          isNull(sessions.revokedAt),
-          keep ? ne(sessions.id, keep) : undefined,
-        ),
-      )
+      .where(and(which, isNull(sessions.revokedAt)))
       .returning({ id: sessions.id });
     const ids = revoked.map((r) => r.id);
     if (ids.length > 0) {
@@ -227,35 +171,60 @@ export class SessionRepository {
     return ids;
   }
 
-  /** `revokeSession` within the caller's transaction. Returns whether it was still live. */
+  /** Revokes one session and every refresh token of it. Returns whether it was still live. */
+  revokeSession(id: string, now: Date, reason: string): Promise<boolean> {
+    return this.db.transaction((tx) => this.revokeSessionIn(tx, id, now, reason));
+  }
+
+  /** `revokeSession` within the caller's transaction. */
   async revokeSessionIn(tx: Executor, id: string, now: Date, reason: string): Promise<boolean> {
-    const revoked = await tx
-      .update(sessions)
-      .set({ revokedAt: now, revokeReason: reason })
-      .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
-      .returning({ id: sessions.id });
-    await tx
-      .update(refreshTokens)
-      .set({ revokedAt: now })
-      .where(and(eq(refreshTokens.sessionId, id), isNull(refreshTokens.revokedAt)));
-    return revoked.length > 0;
+    return (await this.revokeWhere(tx, eq(sessions.id, id), now, reason)).length > 0;
   }
 
   /** Revokes one session only if it belongs to `userId`; returns whether a live one ended. */
-  async revokeOwnSession(userId: string, id: string, now: Date, reason: string) {
-    return this.db.transaction(async (tx) => {
-      const revoked = await tx
-        .update(sessions)
-        .set({ revokedAt: now, revokeReason: reason })
-        .where(and(eq(sessions.id, id), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
-        .returning({ id: sessions.id });
-      if (revoked.length === 0) return false;
-      await tx
-        .update(refreshTokens)
-        .set({ revokedAt: now })
-        .where(and(eq(refreshTokens.sessionId, id), isNull(refreshTokens.revokedAt)));
-      return true;
-    });
+  revokeOwnSession(userId: string, id: string, now: Date, reason: string): Promise<boolean> {
+    return this.db.transaction(
+      async (tx) =>
+        (
+          await this.revokeWhere(
+            tx,
+            and(eq(sessions.id, id), eq(sessions.userId, userId)),
+            now,
+            reason,
+          )
+        ).length > 0,
+    );
+  }
+
+  /** Revokes every live session of a user (but `exceptId`); returns their ids. */
+  revokeUserSessions(
+    userId: string,
+    now: Date,
+    reason: string,
+    exceptId?: string,
+  ): Promise<string[]> {
+    return this.db.transaction((tx) =>
+      this.revokeUserSessionsIn(tx, userId, now, reason, exceptId),
+    );
+  }
+
+  /**
+   * `revokeUserSessions` in the caller's transaction: a password change and the sign-outs it
+   * implies commit together.
+   */
+  revokeUserSessionsIn(
+    tx: Executor,
+    userId: string,
+    now: Date,
+    reason: string,
+    exceptId?: string,
+  ): Promise<string[]> {
+    return this.revokeWhere(
+      tx,
+      and(eq(sessions.userId, userId), exceptId ? ne(sessions.id, exceptId) : undefined),
+      now,
+      reason,
+    );
   }
 
   /** Sessions that can still be refreshed, newest first. */
@@ -288,15 +257,8 @@ export class SessionRepository {
       let evicted: string[] = [];
       if (live.length >= limit.max) {
         if (limit.policy === 'deny') return { kind: 'denied' as const };
-        evicted = live.slice(0, live.length - limit.max + 1).map((s) => s.id);
-        await tx
-          .update(sessions)
-          .set({ revokedAt: now, revokeReason: 'session_limit' })
-          .where(inArray(sessions.id, evicted));
-        await tx
-          .update(refreshTokens)
-          .set({ revokedAt: now })
-          .where(and(inArray(refreshTokens.sessionId, evicted), isNull(refreshTokens.revokedAt)));
+        const oldest = live.slice(0, live.length - limit.max + 1).map((s) => s.id);
+        evicted = await this.revokeWhere(tx, inArray(sessions.id, oldest), now, 'session_limit');
       }
       const [session] = await tx.insert(sessions).values(values).returning();
       await tx.insert(refreshTokens).values({
