@@ -65,7 +65,7 @@ export async function openGatehouse(
   const logger = options.logger ?? loggerOptions(config.log.level);
   const database = options.database ?? (await openDatabase(config));
   const ownsDatabase = options.database === undefined;
-  const limiter = createLimiterStore({
+  const limiter = await createLimiterStore({
     redisUrl: config.protection.redisUrl,
     keyPrefix: config.protection.redisKeyPrefix,
   });

@@ -1,4 +1,4 @@
-import amqp from 'amqplib';
+import type amqp from 'amqplib';
 import type { CloudEvent, EventBus } from './types.js';
 
 export interface AmqpBusOptions {
@@ -90,7 +90,9 @@ export class AmqpEventBus implements EventBus {
     const lost = () => {
       if (generation === this.generation) this.reset();
     };
-    const connection = await amqp.connect(this.options.url, {
+    // Loaded on first use: processes without AMQP_URL never pay for the client.
+    const { default: client } = await import('amqplib');
+    const connection = await client.connect(this.options.url, {
       timeout: this.options.connectTimeoutMs ?? 5_000,
     });
     // Errors surface as failed publishes; the next publish reconnects.
