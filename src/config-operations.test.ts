@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
-
-/** The operations settings of issue #8: tracing, Sentry, shutdown. */
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { loadConfig } from './config.js';
+import { problemsOf } from '../test/helpers/config.js';
 
 describe('operations configuration', () => {
   it('defaults: tracing and Sentry off, 25 s to shut down', () => {

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected loadConfig to throw a ConfigError');
-}
+import { loadConfig } from './config.js';
+import { problemsOf } from '../test/helpers/config.js';
 
 describe('protection config', () => {
   it('has the documented defaults', () => {

@@ -1,17 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
-
-/** Runs loadConfig expecting failure and returns the problem lines. */
-function problemsOf(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected loadConfig to throw a ConfigError');
-}
+import { problemsOf } from '../test/helpers/config.js';
 
 const SECRET_32 = 'a'.repeat(32);
 
