@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { MailTransport, OutgoingMail } from './types.js';
 
 /**
@@ -10,13 +10,19 @@ import type { MailTransport, OutgoingMail } from './types.js';
  */
 export class FileMailTransport implements MailTransport {
   readonly kind = 'file' as const;
-  private readonly composer = nodemailer.createTransport({ streamTransport: true, buffer: true });
+  /** nodemailer composes the message; loaded at the first mail, not at start-up. */
+  private composer: Promise<Transporter> | undefined;
 
   constructor(readonly directory: string) {}
 
   async send(mail: OutgoingMail): Promise<void> {
     await mkdir(this.directory, { recursive: true, mode: 0o700 });
-    const info = await this.composer.sendMail({
+    this.composer ??= import('nodemailer').then((m) =>
+      m.default.createTransport({ streamTransport: true, buffer: true }),
+    );
+    const info = await (
+      await this.composer
+    ).sendMail({
       from: mail.from,
       to: mail.to,
       subject: mail.subject,
@@ -31,6 +37,6 @@ export class FileMailTransport implements MailTransport {
   }
 
   async close(): Promise<void> {
-    this.composer.close();
+    (await this.composer)?.close();
   }
 }

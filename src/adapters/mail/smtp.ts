@@ -1,15 +1,22 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { MailTransport, OutgoingMail } from './types.js';
 
 /** SMTP through nodemailer: `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://`. */
 export class SmtpMailTransport implements MailTransport {
   readonly kind = 'smtp' as const;
-  private readonly transporter;
+  /** Created at the first mail: nodemailer is not loaded by processes that send none. */
+  private transporter: Promise<Transporter> | undefined;
 
-  constructor(url: string, options: { timeoutMs?: number } = {}) {
-    const timeout = options.timeoutMs ?? 15_000;
-    const parsed = new URL(url);
-    this.transporter = nodemailer.createTransport({
+  constructor(
+    private readonly url: string,
+    private readonly options: { timeoutMs?: number } = {},
+  ) {}
+
+  private async open(): Promise<Transporter> {
+    const timeout = this.options.timeoutMs ?? 15_000;
+    const parsed = new URL(this.url);
+    const { default: nodemailer } = await import('nodemailer');
+    return nodemailer.createTransport({
       host: parsed.hostname,
       port: parsed.port ? Number(parsed.port) : parsed.protocol === 'smtps:' ? 465 : 587,
       secure: parsed.protocol === 'smtps:',
@@ -29,7 +36,10 @@ export class SmtpMailTransport implements MailTransport {
   }
 
   async send(mail: OutgoingMail): Promise<void> {
-    await this.transporter.sendMail({
+    this.transporter ??= this.open();
+    await (
+      await this.transporter
+    ).sendMail({
       from: mail.from,
       to: mail.to,
       subject: mail.subject,
@@ -40,6 +50,6 @@ export class SmtpMailTransport implements MailTransport {
   }
 
   async close(): Promise<void> {
-    this.transporter.close();
+    (await this.transporter)?.close();
   }
 }

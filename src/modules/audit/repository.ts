@@ -5,15 +5,37 @@ import { auditEvents } from '../../adapters/db/schema.js';
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, 'id' | 'seq'>;
 
+/** Every login writes one row: a prepared statement, not a query rebuilt per call. */
+const INSERT_ONE = `
+INSERT INTO audit_events (occurred_at, type, actor_user_id, subject_user_id, ip, user_agent,
+                          request_id, outcome, detail)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)`;
+
 /** The only code touching `audit_events`: it inserts and reads, and prunes by age only. */
 export class AuditRepository {
   private readonly db: Db;
-  constructor(database: Database) {
+  constructor(private readonly database: Database) {
     this.db = database.db;
   }
 
   async insert(events: NewAuditEvent[]): Promise<void> {
-    if (events.length > 0) await this.db.insert(auditEvents).values(events);
+    const [event, ...more] = events;
+    if (!event) return;
+    if (more.length > 0) {
+      await this.db.insert(auditEvents).values(events);
+      return;
+    }
+    await this.database.query('audit_insert_one', INSERT_ONE, [
+      event.occurredAt,
+      event.type,
+      event.actorUserId ?? null,
+      event.subjectUserId ?? null,
+      event.ip ?? null,
+      event.userAgent ?? null,
+      event.requestId ?? null,
+      event.outcome,
+      JSON.stringify(event.detail ?? {}),
+    ]);
   }
 
   /** Newest first, keyset-paginated on (occurred_at, seq). */
