@@ -46,6 +46,11 @@ async function challenge(t: TestApp, identifier: string, password: string): Prom
   return body.challenge_token;
 }
 
+/**
+ * @see issue #6 — TOTP enrolment, backup codes and the login challenge. Codes are real TOTP
+ * codes of the test clock's time; the clock moves one 30-second step between codes, since a
+ * step's code is accepted once.
+ */
 describe('MFA', () => {
   let t: TestApp;
   beforeAll(async () => {
