@@ -41,6 +41,9 @@ import { SessionRepository } from './modules/sessions/repository.js';
 import { sessionRoutes } from './modules/sessions/routes.js';
 import { SessionService } from './modules/sessions/service.js';
 import { Outbox } from './modules/events/outbox.js';
+import { MfaRepository } from './modules/mfa/repository.js';
+import { mfaRoutes } from './modules/mfa/routes.js';
+import { MfaChallenges, MfaService } from './modules/mfa/service.js';
 import { OutboxRepository } from './modules/events/repository.js';
 import {
   MemoryAddressLimiter,
@@ -59,7 +62,10 @@ export interface AppDependencies {
   limiter: LimiterStore;
   logger: FastifyServerOptions['logger'];
   isShuttingDown?: () => boolean;
-  /** Seals mail content in the outbox (the key-encryption key); plain when undefined. */
+  /**
+   * Seals mail content in the outbox and TOTP secrets (the key-encryption key); mail is plain
+   * and MFA setup answers 503 when undefined.
+   */
   box?: SealedBox;
   /** Per-address limit of verification and reset mails; in-memory by default. */
   mailLimiter?: AddressLimiter;
@@ -197,10 +203,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       lockoutSeconds: protection.lockoutSeconds,
     },
   });
+  const oneTimeTokens = new OneTimeTokenRepository(database.db);
+  const mfaFactors = new MfaRepository(database.db);
   const lifecycle = new AccountLifecycle({
     users,
     tokens: new OneTimeTokenService({
-      tokens: new OneTimeTokenRepository(database.db),
+      tokens: oneTimeTokens,
       clock,
       ttlSeconds: lifecycleConfig.codeTtlSeconds,
     }),
@@ -236,6 +244,27 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     lockout,
     audit,
     requireEmailVerification: lifecycleConfig.requireEmailVerification,
+    secondFactor: new MfaChallenges({
+      mfa: mfaFactors,
+      tokens: oneTimeTokens,
+      clock,
+      db: database.db,
+    }),
+  });
+  const mfa = new MfaService({
+    mfa: mfaFactors,
+    tokens: oneTimeTokens,
+    accounts,
+    auth,
+    sessions,
+    hasher,
+    outbox,
+    audit,
+    transaction,
+    clock,
+    metrics,
+    box: deps.box,
+    settings: config.mfa,
   });
   const authenticate = createAuthenticate({ signer, sessions });
 
@@ -254,6 +283,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     }),
   );
   await app.register(authRoutes({ auth, accounts, authenticate }), { prefix: API_PREFIX });
+  await app.register(mfaRoutes({ mfa, accounts, authenticate }), { prefix: API_PREFIX });
   await app.register(sessionRoutes({ sessions, authenticate }), { prefix: API_PREFIX });
   await app.register(auditRoutes({ audit, authenticate }), { prefix: API_PREFIX });
   await app.register(accountRoutes({ accounts, lifecycle, authenticate }), { prefix: API_PREFIX });

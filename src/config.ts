@@ -43,6 +43,12 @@ export interface Config {
     readonly hashConcurrency: number;
   };
   readonly lifecycle: LifecycleConfig;
+  readonly mfa: {
+    /** The issuer shown by authenticator apps. */
+    readonly issuer: string;
+    /** Backup codes issued on enrolment and regeneration. */
+    readonly backupCodesCount: number;
+  };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };
@@ -344,6 +350,10 @@ export function loadConfig(env: Env = process.env): Config {
       hashConcurrency: r.int('PASSWORD_HASH_CONCURRENCY', 0, 0, 64),
     },
     lifecycle: readLifecycle(r, publicUrl),
+    mfa: {
+      issuer: r.string('MFA_ISSUER', 'Gatehouse'),
+      backupCodesCount: r.int('MFA_BACKUP_CODES_COUNT', 10, 1, 50),
+    },
     log: { level },
     protection: readProtection(r),
     telemetry: {

@@ -130,6 +130,9 @@ export async function openGatehouse(
       app.log.warn(
         'KEY_ENCRYPTION_KEY is not set: queued mail (codes and links) is stored unencrypted until sent',
       );
+      app.log.warn(
+        'KEY_ENCRYPTION_KEY is not set: MFA setup is refused (503) until it is, TOTP secrets are never stored in plain text',
+      );
     }
     await app.ready();
     const audit = new AuditService({

@@ -11,7 +11,9 @@ export type MailTemplate =
   | { template: 'email_change_requested'; newEmail: string }
   | { template: 'password_changed' }
   | { template: 'password_reset' }
-  | { template: 'account_locked'; lockedMinutes: number };
+  | { template: 'account_locked'; lockedMinutes: number }
+  | { template: 'mfa_enabled' }
+  | { template: 'mfa_disabled' };
 
 export type MailTemplateName = MailTemplate['template'];
 
@@ -88,6 +90,22 @@ function content(mail: MailTemplate): Content {
         subject: 'Sign-in to your account was locked',
         paragraphs: [
           `After several failed sign-in attempts, sign-in to your account is locked for ${mail.lockedMinutes} minutes. If this was you, wait and try again, or reset your password.`,
+          SECURITY,
+        ],
+      };
+    case 'mfa_enabled':
+      return {
+        subject: 'Two-step verification was turned on',
+        paragraphs: [
+          'Two-step verification was just turned on for your account: signing in now also asks for a code from your authenticator app.',
+          SECURITY,
+        ],
+      };
+    case 'mfa_disabled':
+      return {
+        subject: 'Two-step verification was turned off',
+        paragraphs: [
+          'Two-step verification was just turned off for your account: signing in now needs only the password.',
           SECURITY,
         ],
       };

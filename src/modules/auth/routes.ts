@@ -100,10 +100,16 @@ export function authRoutes(deps: {
           { field: 'identifier', message: 'an identifier, email or username is required' },
         ]);
       }
-      const { user, tokens } = await auth.login(who, password, contextOf(request));
-      return reply
-        .header('cache-control', 'no-store')
-        .send({ ...tokens, user: toPublicUser(user) });
+      const result = await auth.login(who, password, contextOf(request));
+      reply.header('cache-control', 'no-store');
+      if (result.kind === 'mfa_required') {
+        return reply.send({
+          mfa_required: true,
+          challenge_token: result.challengeToken,
+          methods: ['totp', 'backup_code'],
+        });
+      }
+      return reply.send({ ...result.tokens, user: toPublicUser(result.user) });
     };
     app.post(
       '/auth/login',

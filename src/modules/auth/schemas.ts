@@ -44,10 +44,19 @@ export const LoginBody = Type.Object(
   },
 );
 
-export const LoginResponse = Type.Composite([
+export const LoggedInResponse = Type.Composite([
   TokenPairSchema,
   Type.Object({ user: Type.Ref(UserSchema) }),
 ]);
+
+/** With MFA on, a correct password answers a challenge to finish at `POST /auth/login/mfa`. */
+export const MfaChallengeResponse = Type.Object({
+  mfa_required: Type.Literal(true),
+  challenge_token: Type.String(),
+  methods: Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('backup_code')])),
+});
+
+export const LoginResponse = Type.Union([LoggedInResponse, MfaChallengeResponse]);
 
 export const RefreshBody = Type.Object({
   refresh_token: Type.String({ minLength: 1, maxLength: 256 }),

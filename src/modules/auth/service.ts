@@ -26,6 +26,17 @@ export interface Registration {
   fullName?: string | null;
 }
 
+/** A login that needs a second factor: finished with the challenge token (MFA module). */
+export interface SecondFactorGate {
+  requiredFor(userId: string): Promise<boolean>;
+  /** Stores a challenge for this login and returns its token (shown once). */
+  challenge(userId: string, identifier: string): Promise<string>;
+}
+
+export type LoginResult =
+  | { kind: 'tokens'; user: UserRow; tokens: TokenPair }
+  | { kind: 'mfa_required'; challengeToken: string };
+
 /** Every account has the built-in `user` role until RBAC assigns more (roles module). */
 const DEFAULT_ROLES = ['user'];
 
@@ -47,6 +58,8 @@ export class AuthService {
       audit: AuditService;
       /** Login of an account with an unverified email answers 403 email_not_verified. */
       requireEmailVerification: boolean;
+      /** With MFA enabled, a correct password yields a challenge instead of tokens. */
+      secondFactor?: SecondFactorGate;
     },
   ) {}
 
@@ -80,14 +93,12 @@ export class AuthService {
    * Lockout is per identifier, known or not: a locked identifier answers 423 before any
    * password check, even for the right password.
    */
-  async login(
-    identifier: string,
-    password: string,
-    context: RequestContext,
-  ): Promise<{ user: UserRow; tokens: TokenPair }> {
+  async login(identifier: string, password: string, context: RequestContext): Promise<LoginResult> {
     try {
       const result = await this.attemptLogin(identifier, password, context);
-      this.deps.metrics.logins.inc({ outcome: 'success' });
+      this.deps.metrics.logins.inc({
+        outcome: result.kind === 'tokens' ? 'success' : 'mfa_required',
+      });
       return result;
     } catch (error) {
       this.deps.metrics.logins.inc({ outcome: loginOutcome(error) });
@@ -99,7 +110,7 @@ export class AuthService {
     identifier: string,
     password: string,
     context: RequestContext,
-  ): Promise<{ user: UserRow; tokens: TokenPair }> {
+  ): Promise<LoginResult> {
     const { accounts, hasher, lockout, audit } = this.deps;
     const lock = await lockout.state(identifier);
     const user = await accounts.findByIdentifier(identifier);
@@ -127,18 +138,75 @@ export class AuthService {
       throw errors.emailNotVerified();
     }
     if (hasher.needsRehash(user.passwordHash)) await this.rehash(user.id, password);
-    const amr = ['pwd'];
+    const { secondFactor } = this.deps;
+    if (secondFactor && (await secondFactor.requiredFor(user.id))) {
+      // No session and no tokens until the second factor is shown.
+      return {
+        kind: 'mfa_required',
+        challengeToken: await secondFactor.challenge(user.id, identifier),
+      };
+    }
+    return { kind: 'tokens', ...(await this.startSession(user, ['pwd'], context)) };
+  }
+
+  private async startSession(
+    user: UserRow,
+    amr: string[],
+    context: RequestContext,
+  ): Promise<{ user: UserRow; tokens: TokenPair }> {
     const { session, refreshToken, evicted } = await this.deps.sessions.start(
       user.id,
       context,
       amr,
     );
-    await audit.record(
+    await this.deps.audit.record(
       context,
-      { type: 'auth.login_success', subjectUserId: user.id, detail: { session_id: session.id } },
+      {
+        type: 'auth.login_success',
+        subjectUserId: user.id,
+        detail: { session_id: session.id, amr },
+      },
       ...evicted.map((id) => sessionRevoked(user.id, id, 'session_limit')),
     );
     return { user, tokens: await this.issue(user, session.id, amr, refreshToken) };
+  }
+
+  /** 423 when `identifier` is locked (a second-factor step answers it like a password login). */
+  async assertNotLocked(identifier: string, userId: string, context: RequestContext) {
+    const lock = await this.deps.lockout.state(identifier);
+    if (lock.retryAfterSeconds !== null) {
+      await this.deps.audit.record(context, {
+        type: 'auth.login_failed',
+        outcome: 'failure',
+        subjectUserId: userId,
+        actorUserId: null,
+        detail: { reason: 'locked' },
+      });
+      this.deps.metrics.logins.inc({ outcome: 'locked' });
+      throw lockedError(lock.retryAfterSeconds);
+    }
+  }
+
+  /**
+   * The second factor of a login with `identifier` was shown: the session starts, with `amr`
+   * naming both factors. The account must still be active (it may have changed meanwhile).
+   */
+  async completeSecondFactorLogin(
+    identifier: string,
+    userId: string,
+    amr: string[],
+    context: RequestContext,
+  ): Promise<{ user: UserRow; tokens: TokenPair }> {
+    const user = await this.deps.accounts.getById(userId);
+    if (!user || user.status !== 'active') {
+      this.deps.metrics.logins.inc({ outcome: 'disabled' });
+      throw errors.invalidToken('The account is no longer active.');
+    }
+    const lock = await this.deps.lockout.state(identifier);
+    if (lock.hasFailures) await this.deps.lockout.clear(identifier);
+    const result = await this.startSession(user, amr, context);
+    this.deps.metrics.logins.inc({ outcome: 'success' });
+    return result;
   }
 
   /**
