@@ -1,22 +1,15 @@
-import type { Transporter } from 'nodemailer';
+import { LazyNodemailer } from './nodemailer.js';
 import type { MailTransport, OutgoingMail } from './types.js';
 
 /** SMTP through nodemailer: `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://`. */
 export class SmtpMailTransport implements MailTransport {
   readonly kind = 'smtp' as const;
-  /** Created at the first mail: nodemailer is not loaded by processes that send none. */
-  private transporter: Promise<Transporter> | undefined;
+  private readonly mailer: LazyNodemailer;
 
-  constructor(
-    private readonly url: string,
-    private readonly options: { timeoutMs?: number } = {},
-  ) {}
-
-  private async open(): Promise<Transporter> {
-    const timeout = this.options.timeoutMs ?? 15_000;
-    const parsed = new URL(this.url);
-    const { default: nodemailer } = await import('nodemailer');
-    return nodemailer.createTransport({
+  constructor(url: string, options: { timeoutMs?: number } = {}) {
+    const timeout = options.timeoutMs ?? 15_000;
+    const parsed = new URL(url);
+    this.mailer = new LazyNodemailer({
       host: parsed.hostname,
       port: parsed.port ? Number(parsed.port) : parsed.protocol === 'smtps:' ? 465 : 587,
       secure: parsed.protocol === 'smtps:',
@@ -36,20 +29,10 @@ export class SmtpMailTransport implements MailTransport {
   }
 
   async send(mail: OutgoingMail): Promise<void> {
-    this.transporter ??= this.open();
-    await (
-      await this.transporter
-    ).sendMail({
-      from: mail.from,
-      to: mail.to,
-      subject: mail.subject,
-      text: mail.text,
-      html: mail.html,
-      messageId: `<${mail.id}@gatehouse>`,
-    });
+    await this.mailer.send(mail);
   }
 
-  async close(): Promise<void> {
-    (await this.transporter)?.close();
+  close(): Promise<void> {
+    return this.mailer.close();
   }
 }

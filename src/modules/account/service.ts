@@ -15,13 +15,8 @@ import type { RequestContext } from '../../request-context.js';
 import type { AuditService } from '../audit/service.js';
 import type { ProfileChanges, UserRepository, UserRow } from './repository.js';
 
-export interface PublicUser {
-  id: string;
-  email: string | null;
-  username: string | null;
-  full_name: string | null;
-  email_verified: boolean;
-  status: string;
+/** What the API shows of an account: the event snapshot plus metadata and timestamps. */
+export interface PublicUser extends UserSnapshot {
   metadata: Record<string, unknown>;
   created_at: string;
   updated_at: string;
@@ -62,12 +57,7 @@ export function toSnapshot(user: UserRow): UserSnapshot {
 
 export function toPublicUser(user: UserRow): PublicUser {
   return {
-    id: user.id,
-    email: user.email,
-    username: user.username,
-    full_name: user.fullName,
-    email_verified: user.emailVerifiedAt !== null,
-    status: user.status,
+    ...toSnapshot(user),
     metadata: user.metadata,
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),
