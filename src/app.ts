@@ -55,6 +55,7 @@ import { OneTimeTokenService } from './modules/verification/service.js';
 import { RoleRepository } from './modules/rbac/repository.js';
 import { roleRoutes } from './modules/rbac/routes.js';
 import { RbacService } from './modules/rbac/service.js';
+import { AdminUserSchema } from './modules/admin/schemas.js';
 import { VERSION } from './version.js';
 
 export interface AppDependencies {
@@ -172,6 +173,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   app.addSchema(ProblemSchema);
   app.addSchema(UserSchema);
+  app.addSchema(AdminUserSchema);
   await registerDocs(app, { publicUrl: config.http.publicUrl, version: VERSION });
 
   const audit = new AuditService({
