@@ -56,6 +56,8 @@ import { RoleRepository } from './modules/rbac/repository.js';
 import { roleRoutes } from './modules/rbac/routes.js';
 import { RbacService } from './modules/rbac/service.js';
 import { AdminUserSchema } from './modules/admin/schemas.js';
+import { directoryRoutes } from './modules/admin/directory-routes.js';
+import { UserDirectory } from './modules/admin/user-directory.js';
 import { VERSION } from './version.js';
 
 export interface AppDependencies {
@@ -312,5 +314,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(accountRoutes({ accounts, lifecycle, authenticate }), { prefix: API_PREFIX });
   await app.register(verificationRoutes({ lifecycle }), { prefix: API_PREFIX });
   await app.register(roleRoutes({ rbac, authenticate, authorize }), { prefix: API_PREFIX });
+  await app.register(
+    directoryRoutes({ directory: new UserDirectory(database), authenticate, authorize }),
+    { prefix: API_PREFIX },
+  );
   return app;
 }

@@ -49,6 +49,34 @@ export const users = pgTable(
     ),
     check('users_status_valid', sql`${t.status} IN ('active', 'locked', 'disabled', 'deleted')`),
     index('users_created_at_id_idx').on(t.createdAt, t.id),
+    // The admin directory (src/modules/admin/user-directory.ts), newest first under each filter.
+    index('users_status_created_at_id_idx').on(t.status, t.createdAt, t.id),
+    // Two partial indexes rather than one on `email_verified_at IS NULL`: the planner folds
+    // `(x IS NULL) = false` into `x IS NOT NULL`, which no longer matches such an index.
+    index('users_verified_created_at_id_idx')
+      .on(t.createdAt, t.id)
+      .where(sql`${t.emailVerifiedAt} IS NOT NULL`),
+    index('users_unverified_created_at_id_idx')
+      .on(t.createdAt, t.id)
+      .where(sql`${t.emailVerifiedAt} IS NULL`),
+    // Prefix search `lower(key) LIKE 'abc%'`: text_pattern_ops compares byte-wise whatever the
+    // collation, which is what lets the planner turn the LIKE into an index range. The
+    // expressions must stay identical to the ones the directory queries with.
+    index('users_email_prefix_idx').using('btree', sql`lower(${t.email}::text) text_pattern_ops`),
+    index('users_username_prefix_idx').using(
+      'btree',
+      sql`lower(${t.username}::text) text_pattern_ops`,
+    ),
+    index('users_full_name_prefix_idx').using('btree', sql`lower(${t.fullName}) text_pattern_ops`),
+    // The second and the last word of the name: "smi" finds "John Smith" and "Mary Ann Smith".
+    index('users_full_name_second_word_idx').using(
+      'btree',
+      sql`split_part(lower(${t.fullName}), ' ', 2) text_pattern_ops`,
+    ),
+    index('users_full_name_last_word_idx').using(
+      'btree',
+      sql`regexp_replace(lower(${t.fullName}), '^.* ', '') text_pattern_ops`,
+    ),
   ],
 );
 

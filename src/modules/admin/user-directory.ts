@@ -1,0 +1,166 @@
+import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import type { Database, Db } from '../../adapters/db/index.js';
+import { userRoles, users, type UserStatus } from '../../adapters/db/schema.js';
+import { errors } from '../../errors.js';
+import type { UserRow } from '../account/repository.js';
+
+export const DIRECTORY_PAGE_MAX = 100;
+export const SEARCH_MAX_LENGTH = 100;
+
+export interface DirectoryFilter {
+  /** Case-insensitive prefix of the email, the username, the full name or a later word of it. */
+  q?: string;
+  /** Accounts holding this role. */
+  role?: string;
+  /** Exactly this status; all but `deleted` when absent. */
+  status?: UserStatus;
+  verified?: boolean;
+  /** `created_at >= createdAfter` (inclusive). */
+  createdAfter?: Date;
+  /** `created_at < createdBefore` (exclusive). */
+  createdBefore?: Date;
+}
+
+export interface DirectoryEntry {
+  user: UserRow;
+  roles: string[];
+}
+
+export interface DirectoryPage {
+  items: DirectoryEntry[];
+  nextCursor: string | null;
+}
+
+/** Where a page ends: `created_at` to the microsecond (as PostgreSQL stores it) and the id. */
+export interface DirectoryPosition {
+  createdAt: string;
+  id: string;
+}
+
+/**
+ * The admin user directory: a read model over `users` and `user_roles` (the account and RBAC
+ * modules own those tables and write them; this only reads, for the admin list).
+ *
+ * Newest first, paged by keyset on `(created_at, id)`: a page starts strictly after the last
+ * row of the previous one, so every row that existed when paging began is returned exactly
+ * once however many are inserted meanwhile (new ones sort before the cursor, or after it and
+ * then appear once too). Every filter has an index (schema.ts, `users_*_idx`); statements are
+ * sent unnamed so each is planned with its values, which is what lets the planner pick the
+ * prefix indexes for a rare prefix and the `created_at` order for a common one.
+ */
+export class UserDirectory {
+  private readonly db: Db;
+  constructor(database: Database) {
+    this.db = database.db;
+  }
+
+  async list(filter: DirectoryFilter, limit: number, cursor?: string): Promise<DirectoryPage> {
+    const after = cursor === undefined ? undefined : decodeDirectoryCursor(cursor);
+    const conditions = conditionsFor(filter);
+    if (after) {
+      conditions.push(
+        sql`(${users.createdAt}, ${users.id}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`,
+      );
+    }
+    const rows = await this.db
+      .select({
+        user: users,
+        // Microseconds survive here; a JS Date would round them and repeat rows across pages.
+        position: sql<string>`to_char(${users.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+      })
+      .from(users)
+      .where(and(...conditions))
+      .orderBy(desc(users.createdAt), desc(users.id))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const roles = await this.rolesOf(page.map((row) => row.user.id));
+    const last = page[page.length - 1];
+    return {
+      items: page.map((row) => ({ user: row.user, roles: roles.get(row.user.id) ?? [] })),
+      nextCursor:
+        rows.length > limit && last
+          ? encodeDirectoryCursor({ createdAt: last.position, id: last.user.id })
+          : null,
+    };
+  }
+
+  /** Roles of a whole page in one query. */
+  private async rolesOf(userIds: string[]): Promise<Map<string, string[]>> {
+    const byUser = new Map<string, string[]>();
+    if (userIds.length === 0) return byUser;
+    const rows = await this.db
+      .select({ userId: userRoles.userId, roleName: userRoles.roleName })
+      .from(userRoles)
+      .where(inArray(userRoles.userId, userIds))
+      .orderBy(asc(userRoles.roleName));
+    for (const row of rows) {
+      const held = byUser.get(row.userId);
+      if (held) held.push(row.roleName);
+      else byUser.set(row.userId, [row.roleName]);
+    }
+    return byUser;
+  }
+}
+
+function conditionsFor(filter: DirectoryFilter): SQL[] {
+  const conditions: SQL[] = [
+    filter.status === undefined ? ne(users.status, 'deleted') : eq(users.status, filter.status),
+  ];
+  if (filter.q !== undefined) conditions.push(prefixSearch(filter.q));
+  if (filter.role !== undefined) {
+    conditions.push(
+      sql`EXISTS (SELECT 1 FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} AND ${userRoles.roleName} = ${filter.role})`,
+    );
+  }
+  if (filter.verified === true) conditions.push(isNotNull(users.emailVerifiedAt));
+  if (filter.verified === false) conditions.push(isNull(users.emailVerifiedAt));
+  if (filter.createdAfter) conditions.push(gte(users.createdAt, filter.createdAfter));
+  if (filter.createdBefore) conditions.push(lt(users.createdAt, filter.createdBefore));
+  return conditions;
+}
+
+/**
+ * `lower(key) LIKE lower('<q>%')` on each searchable key. The expressions are exactly those of
+ * the `users_*_prefix_idx` / `users_full_name_*_word_idx` indexes (text_pattern_ops), so the
+ * planner turns each LIKE into an index range; the pattern is folded to a constant at planning
+ * time because the statement is planned with its values.
+ */
+function prefixSearch(q: string): SQL {
+  const pattern = sql`lower(${`${escapeLike(q)}%`}::text)`;
+  return or(
+    sql`lower(${users.email}::text) LIKE ${pattern}`,
+    sql`lower(${users.username}::text) LIKE ${pattern}`,
+    sql`lower(${users.fullName}) LIKE ${pattern}`,
+    sql`split_part(lower(${users.fullName}), ' ', 2) LIKE ${pattern}`,
+    sql`regexp_replace(lower(${users.fullName}), '^.* ', '') LIKE ${pattern}`,
+  )!;
+}
+
+/** `%`, `_` and the escape character itself match literally (LIKE's default escape is `\`). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+const POSITION_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Opaque to clients: base64url of `<created_at, microseconds, UTC>|<id>` of the last item. */
+export function encodeDirectoryCursor(position: DirectoryPosition): string {
+  return Buffer.from(`${position.createdAt}|${position.id}`).toString('base64url');
+}
+
+export function decodeDirectoryCursor(cursor: string): DirectoryPosition {
+  const [createdAt = '', id = '', ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
+  // A real calendar instant: the database would fail on 2024-02-30 with a 500.
+  const millis = `${createdAt.slice(0, 23)}Z`;
+  const valid =
+    rest.length === 0 &&
+    POSITION_TIME.test(createdAt) &&
+    UUID.test(id) &&
+    !Number.isNaN(Date.parse(millis)) &&
+    new Date(millis).toISOString() === millis;
+  if (!valid)
+    throw errors.validationFailed([{ field: 'cursor', message: 'is not a valid cursor' }]);
+  return { createdAt, id };
+}
