@@ -1,8 +1,9 @@
+DROP INDEX "users_created_at_id_idx";--> statement-breakpoint
+CREATE INDEX "users_directory_idx" ON "users" USING btree ("created_at","id","status","email_verified_at","email","username","full_name");--> statement-breakpoint
 CREATE INDEX "users_status_created_at_id_idx" ON "users" USING btree ("status","created_at","id");--> statement-breakpoint
 CREATE INDEX "users_verified_created_at_id_idx" ON "users" USING btree ("created_at","id") WHERE "users"."email_verified_at" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "users_unverified_created_at_id_idx" ON "users" USING btree ("created_at","id") WHERE "users"."email_verified_at" IS NULL;--> statement-breakpoint
 CREATE INDEX "users_email_prefix_idx" ON "users" USING btree (lower("email"::text) text_pattern_ops);--> statement-breakpoint
 CREATE INDEX "users_username_prefix_idx" ON "users" USING btree (lower("username"::text) text_pattern_ops);--> statement-breakpoint
 CREATE INDEX "users_full_name_prefix_idx" ON "users" USING btree (lower("full_name") text_pattern_ops);--> statement-breakpoint
-CREATE INDEX "users_full_name_second_word_idx" ON "users" USING btree (split_part(lower("full_name"), ' ', 2) text_pattern_ops);--> statement-breakpoint
-CREATE INDEX "users_full_name_last_word_idx" ON "users" USING btree (regexp_replace(lower("full_name"), '^.* ', '') text_pattern_ops);
+CREATE INDEX "users_full_name_rest_prefix_idx" ON "users" USING btree (substr(lower("full_name"), strpos("full_name", ' ') + 1) text_pattern_ops);

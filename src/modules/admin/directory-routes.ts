@@ -20,7 +20,7 @@ const DirectoryQuery = Type.Object({
       maxLength: SEARCH_MAX_LENGTH,
       pattern: '^[^\\x00]*$',
       description:
-        'Case-insensitive prefix of the email, the username, the full name or its second or last word (1–100 characters)',
+        'Case-insensitive prefix of the email, the username, the full name or the name from its second word on (1–100 characters)',
     }),
   ),
   role: Type.Optional(
