@@ -337,14 +337,17 @@ function percentile(sorted: number[], p: number): number {
 
 async function get(port: number, token: string, query: string) {
   const started = performance.now();
-  const response = await requestJson(port, 'GET', `${API}/users?${query}`, undefined, {
+  // A query starting with `/` is a whole path (the baseline); anything else is GET /users?….
+  const url = query.startsWith('/') ? `${API}${query}` : `${API}/users?${query}`;
+  const response = await requestJson(port, 'GET', url, undefined, {
     authorization: `Bearer ${token}`,
   });
   const ms = performance.now() - started;
   if (response.status !== 200) {
-    throw new Error(`GET /users?${query}: ${response.status} ${JSON.stringify(response.body)}`);
+    throw new Error(`GET ${url}: ${response.status} ${JSON.stringify(response.body)}`);
   }
-  return { ms, body: response.body as { items: unknown[]; next_cursor: string | null } };
+  const body = response.body as { items?: unknown[]; next_cursor?: string | null };
+  return { ms, body: { items: body.items ?? [], next_cursor: body.next_cursor ?? null } };
 }
 
 async function measure(port: number, token: string, scenario: Scenario): Promise<Measured> {
@@ -353,11 +356,15 @@ async function measure(port: number, token: string, scenario: Scenario): Promise
   }
   const times: number[] = [];
   let items = 0;
+  let slowest = { ms: 0, query: '' };
   for (let i = 0; i < SETTINGS.requestsPerScenario; i += 1) {
-    const { ms, body } = await get(port, token, scenario.queries[i % scenario.queries.length]!);
+    const query = scenario.queries[i % scenario.queries.length]!;
+    const { ms, body } = await get(port, token, query);
     times.push(ms);
     items += body.items.length;
+    if (ms > slowest.ms) slowest = { ms, query };
   }
+  log(`${scenario.name}: slowest ${slowest.ms.toFixed(1)} ms for ?${slowest.query}`);
   times.sort((a, b) => a - b);
   return {
     name: scenario.name,
@@ -431,6 +438,12 @@ async function scenarios(url: string, port: number, token: string): Promise<Scen
     'li w',
   ];
   return [
+    {
+      // What this machine adds to any authenticated request: the floor under every figure.
+      name: 'baseline: GET /users/me (auth + one row)',
+      targeted: false,
+      queries: ['/users/me'],
+    },
     { name: 'first page', targeted: true, queries: [''] },
     {
       name: `deep page (cursor after ${SETTINGS.deepWalkPages} pages)`,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { Database, Db } from '../../adapters/db/index.js';
 import { userRoles, users, type UserStatus } from '../../adapters/db/schema.js';
@@ -80,15 +80,18 @@ export class UserDirectory {
         user: users,
         // Microseconds survive here; a JS Date would round them and repeat rows across pages.
         position: sql<string>`to_char(${users.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+        // The page's roles in the same statement: one primary-key probe per row of the page.
+        roles: sql<
+          string[]
+        >`ARRAY(SELECT ${userRoles.roleName} FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} ORDER BY ${userRoles.roleName})`,
       })
       .from(users)
       .innerJoin(page, eq(page.id, users.id))
       .orderBy(desc(users.createdAt), desc(users.id));
     const items = rows.slice(0, limit);
-    const roles = await this.rolesOf(items.map((row) => row.user.id));
     const last = items[items.length - 1];
     return {
-      items: items.map((row) => ({ user: row.user, roles: roles.get(row.user.id) ?? [] })),
+      items: items.map((row) => ({ user: row.user, roles: row.roles })),
       nextCursor:
         rows.length > limit && last
           ? encodeDirectoryCursor({ createdAt: last.position, id: last.user.id })
@@ -118,23 +121,6 @@ export class UserDirectory {
       return sql`${users.id} = ANY(ARRAY(SELECT ${userRoles.userId} FROM ${userRoles} WHERE ${userRoles.roleName} = ${role}))`;
     }
     return sql`EXISTS (SELECT 1 FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} AND ${userRoles.roleName} = ${role})`;
-  }
-
-  /** Roles of a whole page in one query. */
-  private async rolesOf(userIds: string[]): Promise<Map<string, string[]>> {
-    const byUser = new Map<string, string[]>();
-    if (userIds.length === 0) return byUser;
-    const rows = await this.db
-      .select({ userId: userRoles.userId, roleName: userRoles.roleName })
-      .from(userRoles)
-      .where(inArray(userRoles.userId, userIds))
-      .orderBy(asc(userRoles.roleName));
-    for (const row of rows) {
-      const held = byUser.get(row.userId);
-      if (held) held.push(row.roleName);
-      else byUser.set(row.userId, [row.roleName]);
-    }
-    return byUser;
   }
 }
 
