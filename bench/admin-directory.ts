@@ -515,6 +515,8 @@ async function explainPlans(url: string): Promise<void> {
     ['q=j', { q: 'j' }],
     ['q=smi', { q: 'smi' }],
     ['q=jsmith', { q: 'jsmith' }],
+    ['q=lsa', { q: 'lsa' }],
+    ['q=wang', { q: 'wang' }],
     ['q=john.smith1', { q: 'john.smith1' }],
     ['role=support', { role: 'support' }],
     ['role=user', { role: 'user' }],
@@ -535,34 +537,31 @@ async function explainPlans(url: string): Promise<void> {
       for (const [name, filter] of cases) {
         sent.length = 0;
         const first = await directory.list(filter, 50);
-        const pageQuery = sent.find((statement) => statement.text.includes('"page"'));
-        if (!pageQuery) continue;
-        for (const [label, cursorFilter] of [
-          ['first page', pageQuery],
-          ['next page', undefined],
-        ] as const) {
-          let statement = cursorFilter;
-          if (!statement) {
-            if (!first.nextCursor) continue;
-            sent.length = 0;
-            await directory.list(filter, 50, first.nextCursor);
-            statement = sent.find((candidate) => candidate.text.includes('"page"'));
-            if (!statement) continue;
+        const firstStatements = [...sent];
+        sent.length = 0;
+        if (first.nextCursor) await directory.list(filter, 50, first.nextCursor);
+        const pages = [
+          ['first page', firstStatements],
+          ['next page', [...sent]],
+        ] as const;
+        for (const [label, statements] of pages) {
+          // Every id query (the last statement fetches the page's rows by primary key).
+          for (const statement of statements.slice(0, -1)) {
+            const { rows } = await client.query<{ 'QUERY PLAN': string }>({
+              text: `EXPLAIN (ANALYZE, COSTS OFF) ${statement.text}`,
+              values: statement.values,
+            });
+            const nodes = rows
+              .map((row) => row['QUERY PLAN'])
+              .filter((line) => /->|Execution Time/.test(line) && !/Cond:|Filter:/.test(line))
+              .map((line) =>
+                line
+                  .trim()
+                  .replace(/\(actual[^)]*\)/, '')
+                  .replace(/\s+/g, ' '),
+              );
+            log(`plan ${name} (${label}): ${nodes.join(' | ')}`);
           }
-          const { rows } = await client.query<{ 'QUERY PLAN': string }>({
-            text: `EXPLAIN (ANALYZE, COSTS OFF) ${statement.text}`,
-            values: statement.values,
-          });
-          const nodes = rows
-            .map((row) => row['QUERY PLAN'])
-            .filter((line) => /->|Execution Time/.test(line) && !/Cond:|Filter:/.test(line))
-            .map((line) =>
-              line
-                .trim()
-                .replace(/\(actual[^)]*\)/, '')
-                .replace(/\s+/g, ' '),
-            );
-          log(`plan ${name} (${label}): ${nodes.join(' | ')}`);
         }
       }
     });

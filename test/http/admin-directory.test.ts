@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/adapters/db/index.js';
 import { users, type UserStatus } from '../../src/adapters/db/schema.js';
+import { UserDirectory } from '../../src/modules/admin/user-directory.js';
 import {
   buildTestApp,
   json,
@@ -234,6 +235,35 @@ describe('admin user directory', () => {
       const id = await register({ email: `${prefix}@example.com`, full_name: `Zoe ${prefix}` });
       expect(await allIds({ q: `  ${prefix.toUpperCase()}  ` })).toEqual([id]);
       expect(await allIds({ q: `zOE ${prefix.toUpperCase()}` })).toEqual([id]);
+    });
+
+    it('finds the same accounts whether the newest ones hold a page of matches or not', async () => {
+      // The directory tests the newest accounts one by one, then falls back to the prefix
+      // indexes when too few match; a walk of three rows makes the fallback run here.
+      const since = windowStart();
+      const prefix = tag();
+      const expected: string[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        t.clock.advance(1);
+        expected.unshift(await register({ full_name: `${prefix} Match ${i}` }));
+        t.clock.advance(1);
+        await register();
+      }
+      const shortWalk = new UserDirectory(database, { walkRows: 3 });
+      const filter = { q: prefix, createdAfter: new Date(since) };
+      const ids = async (directory: UserDirectory) => {
+        const found: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await directory.list(filter, 4, cursor);
+          found.push(...page.items.map((item) => item.user.id));
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor !== undefined);
+        return found;
+      };
+      expect(await ids(shortWalk)).toEqual(expected);
+      expect(await ids(new UserDirectory(database))).toEqual(expected);
+      expect(await allIds({ q: prefix })).toEqual(expected);
     });
 
     it('treats LIKE metacharacters (%, _, \\) literally', async () => {

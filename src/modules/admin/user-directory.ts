@@ -1,5 +1,5 @@
-import { and, desc, eq, gte, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import type { SQL, SQLWrapper } from 'drizzle-orm';
 import type { Database, Db } from '../../adapters/db/index.js';
 import { userRoles, users, type UserStatus } from '../../adapters/db/schema.js';
 import { errors } from '../../errors.js';
@@ -9,6 +9,9 @@ export const DIRECTORY_PAGE_MAX = 100;
 export const SEARCH_MAX_LENGTH = 100;
 /** Below this many holders a role filter starts from user_roles (see `holdersOf`). */
 const RARE_ROLE_HOLDERS = 10_000;
+/** How many of the newest accounts a search tests one by one before it asks the indexes. */
+const WALK_ROWS = 5_000;
+const NO_LIMIT = 2 ** 31 - 1;
 
 export interface DirectoryFilter {
   /** Case-insensitive prefix of the email, the username, the full name or its second word on. */
@@ -53,8 +56,10 @@ export interface DirectoryPosition {
  */
 export class UserDirectory {
   private readonly db: Db;
-  constructor(database: Database) {
+  private readonly walkRows: number;
+  constructor(database: Database, options: { walkRows?: number } = {}) {
     this.db = database.db;
+    this.walkRows = options.walkRows ?? WALK_ROWS;
   }
 
   async list(filter: DirectoryFilter, limit: number, cursor?: string): Promise<DirectoryPage> {
@@ -66,15 +71,8 @@ export class UserDirectory {
         sql`(${users.createdAt}, ${users.id}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`,
       );
     }
-    // Ids first, from the indexes alone where possible (users_directory_idx covers every
-    // column a filter reads), then the page's rows by primary key.
-    const page = this.db
-      .select({ id: users.id })
-      .from(users)
-      .where(and(...conditions))
-      .orderBy(desc(users.createdAt), desc(users.id))
-      .limit(limit + 1)
-      .as('page');
+    const ids = await this.pageIds(conditions, filter.q, limit + 1);
+    if (ids.length === 0) return { items: [], nextCursor: null };
     const rows = await this.db
       .select({
         user: users,
@@ -86,7 +84,7 @@ export class UserDirectory {
         >`ARRAY(SELECT ${userRoles.roleName} FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} ORDER BY ${userRoles.roleName})`,
       })
       .from(users)
-      .innerJoin(page, eq(page.id, users.id))
+      .where(inArray(users.id, ids))
       .orderBy(desc(users.createdAt), desc(users.id));
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
@@ -97,6 +95,64 @@ export class UserDirectory {
           ? encodeDirectoryCursor({ createdAt: last.position, id: last.user.id })
           : null,
     };
+  }
+
+  /**
+   * Ids of the page, newest first, read from the indexes alone where possible
+   * (users_directory_idx covers every column a filter reads).
+   *
+   * With a search, neither plan the planner weighs is safe on its own: walking the accounts
+   * newest first and testing each is quick when the prefix is common and ruinous when it is
+   * rare (a million entries for a handful of matches); collecting every match through the
+   * prefix indexes is the reverse. Its cost model cannot tell where the line falls (a prefix
+   * matching 0.2% sits inside its statistics' error), so we bound the walk ourselves: the
+   * newest WALK_ROWS entries first, and only when they hold less than a page, every match.
+   */
+  private async pageIds(conditions: SQL[], q: string | undefined, count: number) {
+    const newest = [desc(users.createdAt), desc(users.id)];
+    if (q === undefined) {
+      const rows = await this.db
+        .select({ id: users.id })
+        .from(users)
+        .where(and(...conditions))
+        .orderBy(...newest)
+        .limit(count);
+      return rows.map((row) => row.id);
+    }
+    const recent = this.db
+      .select({
+        id: users.id,
+        createdAt: users.createdAt,
+        email: users.email,
+        username: users.username,
+        fullName: users.fullName,
+      })
+      .from(users)
+      .where(and(...conditions))
+      .orderBy(...newest)
+      .limit(this.walkRows)
+      .as('recent');
+    const walked = await this.db
+      .select({ id: recent.id })
+      .from(recent)
+      .where(prefixSearch(q, recent))
+      .orderBy(desc(recent.createdAt), desc(recent.id))
+      .limit(count);
+    if (walked.length === count) return walked.map((row) => row.id);
+    const matches = this.db
+      .select({ id: users.id, createdAt: users.createdAt })
+      .from(users)
+      .where(and(...conditions, prefixSearch(q, users)))
+      // A limit nothing reaches: it keeps the ORDER BY below from being pushed into this
+      // subquery, where the planner could choose the date walk again.
+      .limit(NO_LIMIT)
+      .as('matches');
+    const rows = await this.db
+      .select({ id: matches.id })
+      .from(matches)
+      .orderBy(desc(matches.createdAt), desc(matches.id))
+      .limit(count);
+    return rows.map((row) => row.id);
   }
 
   /**
@@ -128,7 +184,6 @@ function conditionsFor(filter: DirectoryFilter): SQL[] {
   const conditions: SQL[] = [
     filter.status === undefined ? ne(users.status, 'deleted') : eq(users.status, filter.status),
   ];
-  if (filter.q !== undefined) conditions.push(prefixSearch(filter.q));
   if (filter.verified === true) conditions.push(isNotNull(users.emailVerifiedAt));
   if (filter.verified === false) conditions.push(isNull(users.emailVerifiedAt));
   if (filter.createdAfter) conditions.push(gte(users.createdAt, filter.createdAfter));
@@ -136,19 +191,25 @@ function conditionsFor(filter: DirectoryFilter): SQL[] {
   return conditions;
 }
 
+interface SearchKeys {
+  email: SQLWrapper;
+  username: SQLWrapper;
+  fullName: SQLWrapper;
+}
+
 /**
- * `lower(key) LIKE lower('<q>%')` on each searchable key. The expressions are exactly those of
- * the `users_*_prefix_idx` indexes (text_pattern_ops), so the
- * planner turns each LIKE into an index range; the pattern is folded to a constant at planning
- * time because the statement is planned with its values.
+ * `lower(key) LIKE lower('<q>%')` on each searchable key. On `users` the expressions are
+ * exactly those of the `users_*_prefix_idx` indexes (text_pattern_ops), so the planner turns
+ * each LIKE into an index range; the pattern is folded to a constant at planning time because
+ * the statement is planned with its values.
  */
-function prefixSearch(q: string): SQL {
+function prefixSearch(q: string, keys: SearchKeys): SQL {
   const pattern = sql`lower(${`${escapeLike(q)}%`}::text)`;
   return or(
-    sql`lower(${users.email}::text) LIKE ${pattern}`,
-    sql`lower(${users.username}::text) LIKE ${pattern}`,
-    sql`lower(${users.fullName}) LIKE ${pattern}`,
-    sql`substr(lower(${users.fullName}), strpos(${users.fullName}, ' ') + 1) LIKE ${pattern}`,
+    sql`lower(${keys.email}::text) LIKE ${pattern}`,
+    sql`lower(${keys.username}::text) LIKE ${pattern}`,
+    sql`lower(${keys.fullName}) LIKE ${pattern}`,
+    sql`substr(lower(${keys.fullName}), strpos(${keys.fullName}, ' ') + 1) LIKE ${pattern}`,
   )!;
 }
 
