@@ -239,7 +239,7 @@ describe('admin user directory', () => {
 
     it('finds the same accounts whether the newest ones hold a page of matches or not', async () => {
       // The directory tests the newest accounts one by one, then falls back to the prefix
-      // indexes when too few match; a walk of three rows makes the fallback run here.
+      // indexes when too few match; walks of three and five rows make each step run here.
       const since = windowStart();
       const prefix = tag();
       const expected: string[] = [];
@@ -249,7 +249,7 @@ describe('admin user directory', () => {
         t.clock.advance(1);
         await register();
       }
-      const shortWalk = new UserDirectory(database, { walkRows: 3 });
+      const shortWalk = new UserDirectory(database, { walks: [3, 5] });
       const filter = { q: prefix, createdAfter: new Date(since) };
       const ids = async (directory: UserDirectory) => {
         const found: string[] = [];
@@ -262,6 +262,8 @@ describe('admin user directory', () => {
         return found;
       };
       expect(await ids(shortWalk)).toEqual(expected);
+      // One match in the first two rows promises a page within a hundred: the second walk.
+      expect(await ids(new UserDirectory(database, { walks: [2, 100] }))).toEqual(expected);
       expect(await ids(new UserDirectory(database))).toEqual(expected);
       expect(await allIds({ q: prefix })).toEqual(expected);
     });

@@ -10,11 +10,12 @@ export const SEARCH_MAX_LENGTH = 100;
 /** Below this many holders a role filter starts from user_roles (see `holdersOf`). */
 const RARE_ROLE_HOLDERS = 10_000;
 /**
- * How many of the newest accounts a search tests one by one before it asks the indexes. The
- * walk costs ~W entries, the fallback up to ~50·N/W matched rows at about three times the cost
- * each: balanced near sqrt(150·N), ~12,000 for a million accounts (bench:admin).
+ * How many of the newest accounts a search tests one by one before it asks the indexes: a
+ * short walk (most searches are either common prefixes, done within it, or rare ones, which
+ * find almost nothing in it), then a longer one only when the short walk found enough matches
+ * to expect a page from it. Tuned on a million accounts (bench:admin).
  */
-const WALK_ROWS = 10_000;
+const WALKS = [2_000, 25_000];
 const NO_LIMIT = 2 ** 31 - 1;
 
 export interface DirectoryFilter {
@@ -60,10 +61,10 @@ export interface DirectoryPosition {
  */
 export class UserDirectory {
   private readonly db: Db;
-  private readonly walkRows: number;
-  constructor(database: Database, options: { walkRows?: number } = {}) {
+  private readonly walks: number[];
+  constructor(database: Database, options: { walks?: number[] } = {}) {
     this.db = database.db;
-    this.walkRows = options.walkRows ?? WALK_ROWS;
+    this.walks = options.walks ?? WALKS;
   }
 
   async list(filter: DirectoryFilter, limit: number, cursor?: string): Promise<DirectoryPage> {
@@ -109,8 +110,8 @@ export class UserDirectory {
    * newest first and testing each is quick when the prefix is common and ruinous when it is
    * rare (a million entries for a handful of matches); collecting every match through the
    * prefix indexes is the reverse. Its cost model cannot tell where the line falls (a prefix
-   * matching 0.2% sits inside its statistics' error), so we bound the walk ourselves: the
-   * newest WALK_ROWS entries first, and only when they hold less than a page, every match.
+   * matching 0.2% sits inside its statistics' error), so we bound the walk ourselves (WALKS)
+   * and, when it holds less than a page, collect every match.
    */
   private async pageIds(conditions: SQL[], q: string | undefined, count: number) {
     const newest = [desc(users.createdAt), desc(users.id)];
@@ -123,26 +124,13 @@ export class UserDirectory {
         .limit(count);
       return rows.map((row) => row.id);
     }
-    const recent = this.db
-      .select({
-        id: users.id,
-        createdAt: users.createdAt,
-        email: users.email,
-        username: users.username,
-        fullName: users.fullName,
-      })
-      .from(users)
-      .where(and(...conditions))
-      .orderBy(...newest)
-      .limit(this.walkRows)
-      .as('recent');
-    const walked = await this.db
-      .select({ id: recent.id })
-      .from(recent)
-      .where(prefixSearch(q, recent))
-      .orderBy(desc(recent.createdAt), desc(recent.id))
-      .limit(count);
-    if (walked.length === count) return walked.map((row) => row.id);
+    for (const [index, walk] of this.walks.entries()) {
+      const walked = await this.newestMatching(conditions, q, walk, count);
+      if (walked.length === count) return walked;
+      const next = this.walks[index + 1];
+      // Matches found so far, scaled to the next walk: too few for a page, skip to the indexes.
+      if (next === undefined || (walked.length * next) / walk < count) break;
+    }
     const matches = this.db
       .select({ id: users.id, createdAt: users.createdAt })
       .from(users)
@@ -155,6 +143,30 @@ export class UserDirectory {
       .select({ id: matches.id })
       .from(matches)
       .orderBy(desc(matches.createdAt), desc(matches.id))
+      .limit(count);
+    return rows.map((row) => row.id);
+  }
+
+  /** Matches among the newest `walk` accounts under the other filters, newest first. */
+  private async newestMatching(conditions: SQL[], q: string, walk: number, count: number) {
+    const recent = this.db
+      .select({
+        id: users.id,
+        createdAt: users.createdAt,
+        email: users.email,
+        username: users.username,
+        fullName: users.fullName,
+      })
+      .from(users)
+      .where(and(...conditions))
+      .orderBy(desc(users.createdAt), desc(users.id))
+      .limit(walk)
+      .as('recent');
+    const rows = await this.db
+      .select({ id: recent.id })
+      .from(recent)
+      .where(prefixSearch(q, recent))
+      .orderBy(desc(recent.createdAt), desc(recent.id))
       .limit(count);
     return rows.map((row) => row.id);
   }
