@@ -250,8 +250,8 @@ describe('admin user directory', () => {
         await register();
       }
       const shortWalk = new UserDirectory(database, { walks: [3, 5] });
-      const filter = { q: prefix, createdAfter: new Date(since) };
-      const ids = async (directory: UserDirectory) => {
+      const ids = async (directory: UserDirectory, role?: string) => {
+        const filter = { q: prefix, createdAfter: new Date(since), role };
         const found: string[] = [];
         let cursor: string | undefined;
         do {
@@ -264,6 +264,13 @@ describe('admin user directory', () => {
       expect(await ids(shortWalk)).toEqual(expected);
       // One match in the first two rows promises a page within a hundred: the second walk.
       expect(await ids(new UserDirectory(database, { walks: [2, 100] }))).toEqual(expected);
+      // A role held by many is tested on the walk's matches, a rare one narrows the walk.
+      await grantRoles(t, expected[1]!, ['admin']);
+      for (const rareRoleHolders of [0, 1_000_000]) {
+        const directory = new UserDirectory(database, { walks: [2, 100], rareRoleHolders });
+        expect(await ids(directory, 'user')).toEqual(expected);
+        expect(await ids(directory, 'admin')).toEqual([expected[1]]);
+      }
       expect(await ids(new UserDirectory(database))).toEqual(expected);
       expect(await allIds({ q: prefix })).toEqual(expected);
     });

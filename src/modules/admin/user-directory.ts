@@ -62,21 +62,26 @@ export interface DirectoryPosition {
 export class UserDirectory {
   private readonly db: Db;
   private readonly walks: number[];
-  constructor(database: Database, options: { walks?: number[] } = {}) {
+  private readonly rareRoleHolders: number;
+  constructor(database: Database, options: { walks?: number[]; rareRoleHolders?: number } = {}) {
     this.db = database.db;
     this.walks = options.walks ?? WALKS;
+    this.rareRoleHolders = options.rareRoleHolders ?? RARE_ROLE_HOLDERS;
   }
 
   async list(filter: DirectoryFilter, limit: number, cursor?: string): Promise<DirectoryPage> {
     const after = cursor === undefined ? undefined : decodeDirectoryCursor(cursor);
     const conditions = conditionsFor(filter);
-    if (filter.role !== undefined) conditions.push(await this.holdersOf(filter.role));
+    const role = filter.role === undefined ? undefined : await this.holdersOf(filter.role);
+    // A rare role narrows the accounts to walk; a common one is tested on the matches only.
+    if (role?.rare) conditions.push(role.holds(users.id));
+    const holds = role && !role.rare ? role.holds : undefined;
     if (after) {
       conditions.push(
         sql`(${users.createdAt}, ${users.id}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`,
       );
     }
-    const ids = await this.pageIds(conditions, filter.q, limit + 1);
+    const ids = await this.pageIds(conditions, holds, filter.q, limit + 1);
     if (ids.length === 0) return { items: [], nextCursor: null };
     const rows = await this.db
       .select({
@@ -113,19 +118,24 @@ export class UserDirectory {
    * matching 0.2% sits inside its statistics' error), so we bound the walk ourselves (WALKS)
    * and, when it holds less than a page, collect every match.
    */
-  private async pageIds(conditions: SQL[], q: string | undefined, count: number) {
+  private async pageIds(
+    conditions: SQL[],
+    holds: HoldsRole | undefined,
+    q: string | undefined,
+    count: number,
+  ) {
     const newest = [desc(users.createdAt), desc(users.id)];
     if (q === undefined) {
       const rows = await this.db
         .select({ id: users.id })
         .from(users)
-        .where(and(...conditions))
+        .where(and(...conditions, holds?.(users.id)))
         .orderBy(...newest)
         .limit(count);
       return rows.map((row) => row.id);
     }
     for (const [index, walk] of this.walks.entries()) {
-      const walked = await this.newestMatching(conditions, q, walk, count);
+      const walked = await this.newestMatching(conditions, holds, q, walk, count);
       if (walked.length === count) return walked;
       const next = this.walks[index + 1];
       // Matches found so far, scaled to the next walk: too few for a page, skip to the indexes.
@@ -134,7 +144,7 @@ export class UserDirectory {
     const matches = this.db
       .select({ id: users.id, createdAt: users.createdAt })
       .from(users)
-      .where(and(...conditions, prefixSearch(q, users)))
+      .where(and(...conditions, prefixSearch(q, users), holds?.(users.id)))
       // A limit nothing reaches: it keeps the ORDER BY below from being pushed into this
       // subquery, where the planner could choose the date walk again.
       .limit(NO_LIMIT)
@@ -148,7 +158,13 @@ export class UserDirectory {
   }
 
   /** Matches among the newest `walk` accounts under the other filters, newest first. */
-  private async newestMatching(conditions: SQL[], q: string, walk: number, count: number) {
+  private async newestMatching(
+    conditions: SQL[],
+    holds: HoldsRole | undefined,
+    q: string,
+    walk: number,
+    count: number,
+  ) {
     const recent = this.db
       .select({
         id: users.id,
@@ -165,7 +181,7 @@ export class UserDirectory {
     const rows = await this.db
       .select({ id: recent.id })
       .from(recent)
-      .where(prefixSearch(q, recent))
+      .where(and(prefixSearch(q, recent), holds?.(recent.id)))
       .orderBy(desc(recent.createdAt), desc(recent.id))
       .limit(count);
     return rows.map((row) => row.id);
@@ -178,7 +194,7 @@ export class UserDirectory {
    * fifty. The planner cannot tell the two apart from the role name, so we count, up to the
    * threshold, through user_roles_role_user_idx.
    */
-  private async holdersOf(role: string): Promise<SQL> {
+  private async holdersOf(role: string): Promise<{ rare: boolean; holds: HoldsRole }> {
     const [{ holders } = { holders: 0 }] = await this.db
       .select({ holders: sql<number>`count(*)::int` })
       .from(
@@ -186,13 +202,21 @@ export class UserDirectory {
           .select({ one: sql`1`.as('one') })
           .from(userRoles)
           .where(eq(userRoles.roleName, role))
-          .limit(RARE_ROLE_HOLDERS)
+          .limit(this.rareRoleHolders)
           .as('holders'),
       );
-    if (holders < RARE_ROLE_HOLDERS) {
-      return sql`${users.id} = ANY(ARRAY(SELECT ${userRoles.userId} FROM ${userRoles} WHERE ${userRoles.roleName} = ${role}))`;
+    if (holders < this.rareRoleHolders) {
+      return {
+        rare: true,
+        holds: (id) =>
+          sql`${id} = ANY(ARRAY(SELECT ${userRoles.userId} FROM ${userRoles} WHERE ${userRoles.roleName} = ${role}))`,
+      };
     }
-    return sql`EXISTS (SELECT 1 FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} AND ${userRoles.roleName} = ${role})`;
+    return {
+      rare: false,
+      holds: (id) =>
+        sql`EXISTS (SELECT 1 FROM ${userRoles} WHERE ${userRoles.userId} = ${id} AND ${userRoles.roleName} = ${role})`,
+    };
   }
 }
 
@@ -206,6 +230,9 @@ function conditionsFor(filter: DirectoryFilter): SQL[] {
   if (filter.createdBefore) conditions.push(lt(users.createdAt, filter.createdBefore));
   return conditions;
 }
+
+/** "The account with this id holds the role", on `users` or on a subquery of it. */
+type HoldsRole = (id: SQLWrapper) => SQL;
 
 interface SearchKeys {
   email: SQLWrapper;
