@@ -14,6 +14,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { errors } from './errors.js';
 import { createAuthenticate } from './http/authenticate.js';
+import { createAuthorize } from './http/authorize.js';
 import { installErrorReporting } from './http/error-reporting.js';
 import { installProblemHandlers } from './http/problem.js';
 import { installRateLimits } from './http/rate-limit.js';
@@ -51,6 +52,9 @@ import {
 } from './modules/verification/address-limiter.js';
 import { OneTimeTokenRepository } from './modules/verification/repository.js';
 import { OneTimeTokenService } from './modules/verification/service.js';
+import { RoleRepository } from './modules/rbac/repository.js';
+import { roleRoutes } from './modules/rbac/routes.js';
+import { RbacService } from './modules/rbac/service.js';
 import { VERSION } from './version.js';
 
 export interface AppDependencies {
@@ -180,7 +184,22 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const transaction = transactorFor(database.db);
   const outbox = new Outbox({ outbox: new OutboxRepository(database.db), clock, box: deps.box });
   const users = new UserRepository(database);
-  const accounts = new AccountService({ users, clock, outbox, transaction, audit });
+  const accounts: AccountService = new AccountService({
+    users,
+    clock,
+    outbox,
+    transaction,
+    audit,
+    onCreate: (tx, user): Promise<void> => rbac.grantDefaultRole(tx, user.id),
+  });
+  const rbac: RbacService = new RbacService({
+    roles: new RoleRepository(database),
+    accounts,
+    audit,
+    outbox,
+    transaction,
+    clock,
+  });
   const sessions = new SessionService({
     sessions: new SessionRepository(database),
     clock,
@@ -244,6 +263,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     lockout,
     audit,
     requireEmailVerification: lifecycleConfig.requireEmailVerification,
+    roles: rbac,
     secondFactor: new MfaChallenges({
       mfa: mfaFactors,
       tokens: oneTimeTokens,
@@ -267,6 +287,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     settings: config.mfa,
   });
   const authenticate = createAuthenticate({ signer, sessions });
+  const authorize = createAuthorize({ rbac });
 
   await app.register(
     platformRoutes({
@@ -288,5 +309,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(auditRoutes({ audit, authenticate }), { prefix: API_PREFIX });
   await app.register(accountRoutes({ accounts, lifecycle, authenticate }), { prefix: API_PREFIX });
   await app.register(verificationRoutes({ lifecycle }), { prefix: API_PREFIX });
+  await app.register(roleRoutes({ rbac, authenticate, authorize }), { prefix: API_PREFIX });
   return app;
 }

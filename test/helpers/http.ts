@@ -71,3 +71,19 @@ export function rowsOf<T>(result: unknown): T[] {
   if (!Array.isArray(rows)) throw new Error('unexpected query result shape');
   return rows;
 }
+
+/** Any method on an API path (`/roles`), with an optional bearer token and JSON body. */
+export async function call(
+  app: FastifyInstance,
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  url: string,
+  token?: string,
+  payload?: unknown,
+) {
+  return app.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
+}

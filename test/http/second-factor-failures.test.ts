@@ -47,6 +47,7 @@ describe('second-factor failures', () => {
       // Not used by recordSecondFactorFailure.
       sessions: undefined as never,
       hasher: undefined as never,
+      roles: undefined as never,
       // Records the lock announcement (event + mail) the real lifecycle would write.
       lifecycle: {
         announceLock: async (user: { id: string }) => void announced.push(user.id),

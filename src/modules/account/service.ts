@@ -73,6 +73,8 @@ export class AccountService {
       audit: Pick<AuditService, 'record'>;
       outbox: Outbox;
       transaction: Transactor;
+      /** Gives a new account its default role, in the transaction that creates it. */
+      onCreate?: (tx: Tx, user: UserRow) => Promise<void>;
     },
   ) {}
 
@@ -110,6 +112,7 @@ export class AccountService {
     try {
       return await transaction(async (tx) => {
         const user = await users.insert({ ...account, createdAt: now, updatedAt: now }, tx);
+        await this.deps.onCreate?.(tx, user);
         await outbox.event(tx, 'user.created', user.id, {
           ...toSnapshot(user),
           created_at: user.createdAt.toISOString(),

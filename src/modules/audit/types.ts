@@ -1,4 +1,4 @@
-/** Audit event types; the ones marked (future) are recorded by modules still to come. */
+/** Audit event types. */
 export const AUDIT_EVENT_TYPES = [
   'auth.login_success',
   'auth.login_failed',
@@ -18,7 +18,15 @@ export const AUDIT_EVENT_TYPES = [
   'mfa.disabled',
   'mfa.failed',
   'session.revoked',
-  'role.assigned',
+  'role.created',
+  'role.updated',
+  'role.deleted',
+  'user.roles_changed',
+  'user.invited',
+  'mfa.reset',
+  'users.imported',
+  'keys.rotated',
+  'admin.bootstrapped',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -197,7 +197,7 @@ export function authRoutes(deps: {
           email_verified: user.emailVerifiedAt !== null,
           preferred_username: user.username,
           name: user.fullName,
-          roles: auth.rolesOf(user),
+          roles: await auth.rolesOf(user.id),
         };
       },
     );

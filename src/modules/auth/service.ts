@@ -37,9 +37,6 @@ export type LoginResult =
   | { kind: 'tokens'; user: UserRow; tokens: TokenPair }
   | { kind: 'mfa_required'; challengeToken: string };
 
-/** Every account has the built-in `user` role until RBAC assigns more (roles module). */
-const DEFAULT_ROLES = ['user'];
-
 /** Registration, password login, refresh and logout: the flows that mint and end sessions. */
 export class AuthService {
   constructor(
@@ -60,6 +57,8 @@ export class AuthService {
       requireEmailVerification: boolean;
       /** With MFA enabled, a correct password yields a challenge instead of tokens. */
       secondFactor?: SecondFactorGate;
+      /** The `roles` claim: the account's role names (RBAC module). */
+      roles: { rolesOf(userId: string): Promise<string[]> };
     },
   ) {}
 
@@ -298,8 +297,8 @@ export class AuthService {
     });
   }
 
-  rolesOf(_user: UserRow): string[] {
-    return [...DEFAULT_ROLES];
+  rolesOf(userId: string): Promise<string[]> {
+    return this.deps.roles.rolesOf(userId);
   }
 
   private async issue(
@@ -314,7 +313,7 @@ export class AuthService {
       email: user.email,
       email_verified: user.emailVerifiedAt !== null,
       preferred_username: user.username,
-      roles: this.rolesOf(user),
+      roles: await this.rolesOf(user.id),
       amr,
     };
     const { token, expiresIn } = await this.deps.signer.sign(claims);

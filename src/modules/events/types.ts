@@ -38,6 +38,8 @@ export interface EventData {
   'user.password_changed': { id: string };
   'user.password_reset': { id: string };
   'user.locked': { id: string; reason: string; locked_until: string | null };
+  'user.unlocked': { id: string };
+  'user.roles_changed': { id: string; roles: string[]; previous_roles: string[] };
   'user.mfa_enabled': { id: string };
   'user.mfa_disabled': { id: string };
   'user.session_compromised': { id: string; session_id: string; reason: 'refresh_token_reuse' };

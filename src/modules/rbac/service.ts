@@ -1,0 +1,300 @@
+import type { Tx } from '../../adapters/db/index.js';
+import { foreignKeyViolation, uniqueViolation } from '../../adapters/db/errors.js';
+import type { Transactor } from '../../adapters/db/transaction.js';
+import type { Clock } from '../../clock.js';
+import { errors, type FieldError } from '../../errors.js';
+import type { RequestContext } from '../../request-context.js';
+import type { AccountService } from '../account/service.js';
+import type { AuditService } from '../audit/service.js';
+import type { Outbox } from '../events/outbox.js';
+import { includesPattern, isGranted, isPermissionPattern } from './permissions.js';
+import type { RoleRepository, RoleWithPermissions } from './repository.js';
+
+export const DEFAULT_ROLE = 'user';
+export const ADMIN_ROLE = 'admin';
+
+/** Role names: lower case, as they appear in tokens (`roles` claim) of every service. */
+const ROLE_NAME = /^[a-z][a-z0-9_.-]{0,62}$/;
+const MAX_PERMISSIONS = 100;
+const MAX_ROLES_PER_USER = 50;
+
+export interface RoleInput {
+  name: string;
+  description?: string;
+  permissions: string[];
+}
+
+/** The acting account: who asks, and what they may grant. */
+export interface Actor {
+  userId: string;
+  context: RequestContext;
+}
+
+/**
+ * Roles and permissions. Guards ask `can(user, permission)`; nothing outside this module
+ * compares role names. Nobody can hand out more than they hold, demote themselves out of
+ * `admin`, or leave the system without an active admin.
+ */
+export class RbacService {
+  constructor(
+    private readonly deps: {
+      roles: RoleRepository;
+      accounts: Pick<AccountService, 'getById'>;
+      audit: Pick<AuditService, 'record'>;
+      outbox: Outbox;
+      transaction: Transactor;
+      clock: Clock;
+    },
+  ) {}
+
+  rolesOf(userId: string): Promise<string[]> {
+    return this.deps.roles.roleNamesOf(userId);
+  }
+
+  /** Roles of an account that must exist (404 otherwise). */
+  async rolesOfExisting(userId: string): Promise<string[]> {
+    const user = await this.deps.accounts.getById(userId);
+    if (!user || user.status === 'deleted') throw errors.notFound('There is no such account.');
+    return this.rolesOf(userId);
+  }
+
+  permissionsOf(userId: string): Promise<string[]> {
+    return this.deps.roles.permissionsOf(userId);
+  }
+
+  async can(userId: string, permission: string): Promise<boolean> {
+    return isGranted(await this.permissionsOf(userId), permission);
+  }
+
+  /** Every new account starts with the `user` role, in the transaction that creates it. */
+  grantDefaultRole(tx: Tx, userId: string): Promise<void> {
+    return this.deps.roles.grant(tx, userId, DEFAULT_ROLE, null, this.deps.clock.now());
+  }
+
+  /** Gives `admin` to an account (CLI bootstrap); true when it did not hold it yet. */
+  async grantAdmin(tx: Tx, userId: string): Promise<boolean> {
+    const before = await this.deps.roles.replaceUserRoles(
+      tx,
+      userId,
+      [...new Set([...(await this.deps.roles.roleNamesOf(userId)), DEFAULT_ROLE, ADMIN_ROLE])],
+      null,
+      this.deps.clock.now(),
+    );
+    return !before.includes(ADMIN_ROLE);
+  }
+
+  /** Whether any active account holds `admin`. */
+  async adminExists(tx: Tx): Promise<boolean> {
+    return (await this.deps.roles.countActiveAdmins(tx, null)) > 0;
+  }
+
+  /**
+   * Call inside the transaction of an action that takes `userId` out of the active admins
+   * (delete, lock, disable, demote): refuses it when no other active admin would remain.
+   */
+  async assertAdminRemains(tx: Tx, userId: string): Promise<void> {
+    const { roles } = this.deps;
+    await roles.lockAdminRole(tx);
+    if (!(await roles.holds(tx, userId, ADMIN_ROLE))) return;
+    if ((await roles.countActiveAdmins(tx, userId)) === 0) {
+      throw errors.conflict('This is the last active admin; make someone else admin first.');
+    }
+  }
+
+  listRoles(): Promise<RoleWithPermissions[]> {
+    return this.deps.roles.list();
+  }
+
+  async getRole(name: string): Promise<RoleWithPermissions> {
+    const role = await this.deps.roles.find(name);
+    if (!role) throw errors.notFound(`There is no role "${name}".`);
+    return role;
+  }
+
+  async createRole(actor: Actor, input: RoleInput): Promise<RoleWithPermissions> {
+    const problems = [
+      ...roleNameProblems(input.name),
+      ...permissionProblems(input.permissions),
+      ...(await this.escalationProblems(actor.userId, input.permissions)),
+    ];
+    if (problems.length > 0) throw errors.validationFailed(problems);
+    const permissions = [...new Set(input.permissions)].sort();
+    try {
+      await this.deps.transaction((tx) =>
+        this.deps.roles.insert(
+          tx,
+          { name: input.name, description: input.description?.trim() ?? '', permissions },
+          this.deps.clock.now(),
+        ),
+      );
+    } catch (error) {
+      if (uniqueViolation(error)) throw errors.conflict(`A role "${input.name}" already exists.`);
+      throw error;
+    }
+    await this.deps.audit.record(actor.context, {
+      type: 'role.created',
+      actorUserId: actor.userId,
+      subjectUserId: null,
+      detail: { role: input.name, permissions },
+    });
+    return this.getRole(input.name);
+  }
+
+  async updateRole(
+    actor: Actor,
+    name: string,
+    changes: { description?: string; permissions?: string[] },
+  ): Promise<RoleWithPermissions> {
+    const role = await this.getRole(name);
+    if (role.name === ADMIN_ROLE && changes.permissions) {
+      throw errors.conflict('The permissions of the built-in admin role cannot be changed.');
+    }
+    if (changes.permissions) {
+      // Both what is added and what is taken away must be within the actor's own reach.
+      const touched = [
+        ...changes.permissions.filter((p) => !role.permissions.includes(p)),
+        ...role.permissions.filter((p) => !changes.permissions!.includes(p)),
+      ];
+      const problems = [
+        ...permissionProblems(changes.permissions),
+        ...(await this.escalationProblems(actor.userId, touched)),
+      ];
+      if (problems.length > 0) throw errors.validationFailed(problems);
+    }
+    const permissions = changes.permissions && [...new Set(changes.permissions)].sort();
+    await this.deps.transaction((tx) =>
+      this.deps.roles.update(
+        tx,
+        name,
+        { description: changes.description?.trim(), permissions },
+        this.deps.clock.now(),
+      ),
+    );
+    await this.deps.audit.record(actor.context, {
+      type: 'role.updated',
+      actorUserId: actor.userId,
+      subjectUserId: null,
+      detail: {
+        role: name,
+        ...(permissions ? { permissions, previous_permissions: role.permissions } : {}),
+      },
+    });
+    return this.getRole(name);
+  }
+
+  async deleteRole(actor: Actor, name: string): Promise<void> {
+    const role = await this.getRole(name);
+    if (role.builtIn) throw errors.conflict(`The built-in role "${name}" cannot be deleted.`);
+    const problems = await this.escalationProblems(actor.userId, role.permissions);
+    if (problems.length > 0) throw errors.forbidden(problems[0]!.message);
+    try {
+      await this.deps.transaction((tx) => this.deps.roles.delete(tx, name));
+    } catch (error) {
+      // user_roles references the role without cascade: still held by someone.
+      if (foreignKeyViolation(error)) {
+        throw errors.conflict(
+          `The role "${name}" is still assigned; take it away from its accounts first.`,
+        );
+      }
+      throw error;
+    }
+    await this.deps.audit.record(actor.context, {
+      type: 'role.deleted',
+      actorUserId: actor.userId,
+      subjectUserId: null,
+      detail: { role: name, permissions: role.permissions },
+    });
+  }
+
+  /**
+   * Sets exactly `names` as the roles of `userId`. The actor must hold every permission of
+   * each role added or removed; nobody removes their own `admin`, nor the last active admin's.
+   */
+  async setUserRoles(actor: Actor, userId: string, names: string[]): Promise<string[]> {
+    const wanted = [...new Set(names)].sort();
+    const problems: FieldError[] = [];
+    if (wanted.length > MAX_ROLES_PER_USER) {
+      problems.push({ field: 'roles', message: `at most ${MAX_ROLES_PER_USER} roles` });
+    }
+    const existing = await this.deps.roles.existing(wanted);
+    const unknown = wanted.filter((name) => !existing.includes(name));
+    if (unknown.length > 0) {
+      problems.push({ field: 'roles', message: `unknown role(s): ${unknown.join(', ')}` });
+    }
+    if (problems.length > 0) throw errors.validationFailed(problems);
+    const user = await this.deps.accounts.getById(userId);
+    if (!user || user.status === 'deleted') throw errors.notFound('There is no such account.');
+
+    const current = await this.rolesOf(userId);
+    const added = wanted.filter((name) => !current.includes(name));
+    const removed = current.filter((name) => !wanted.includes(name));
+    if (added.length === 0 && removed.length === 0) return current;
+    const touchedPermissions = await this.deps.roles.permissionsOfRoles([...added, ...removed]);
+    const escalation = await this.escalationProblems(actor.userId, touchedPermissions);
+    if (escalation.length > 0) throw errors.forbidden(escalation[0]!.message);
+    if (removed.includes(ADMIN_ROLE) && userId === actor.userId) {
+      throw errors.conflict('You cannot remove your own admin role; ask another admin.');
+    }
+
+    const { roles, outbox, clock, transaction } = this.deps;
+    const previous = await transaction(async (tx) => {
+      if (removed.includes(ADMIN_ROLE)) await this.assertAdminRemains(tx, userId);
+      const before = await roles.replaceUserRoles(tx, userId, wanted, actor.userId, clock.now());
+      await outbox.event(tx, 'user.roles_changed', userId, {
+        id: userId,
+        roles: wanted,
+        previous_roles: before,
+      });
+      return before;
+    });
+    await this.deps.audit.record(actor.context, {
+      type: 'user.roles_changed',
+      actorUserId: actor.userId,
+      subjectUserId: userId,
+      detail: { roles: wanted, previous_roles: previous },
+    });
+    return wanted;
+  }
+
+  /** What of `patterns` the actor could not grant themselves, as field errors. */
+  private async escalationProblems(actorId: string, patterns: string[]): Promise<FieldError[]> {
+    if (patterns.length === 0) return [];
+    const held = await this.permissionsOf(actorId);
+    const beyond = [...new Set(patterns)].filter((pattern) => !includesPattern(held, pattern));
+    return beyond.length === 0
+      ? []
+      : [
+          {
+            field: 'permissions',
+            message: `you cannot grant or revoke what you do not hold: ${beyond.join(', ')}`,
+          },
+        ];
+  }
+}
+
+function roleNameProblems(name: string): FieldError[] {
+  return ROLE_NAME.test(name)
+    ? []
+    : [
+        {
+          field: 'name',
+          message:
+            'must be 1-63 characters: a lower-case letter, then letters, digits, "_", "-" or "."',
+        },
+      ];
+}
+
+function permissionProblems(permissions: string[]): FieldError[] {
+  const problems: FieldError[] = [];
+  if (permissions.length > MAX_PERMISSIONS) {
+    problems.push({ field: 'permissions', message: `at most ${MAX_PERMISSIONS} permissions` });
+  }
+  const malformed = permissions.filter((p) => !isPermissionPattern(p));
+  if (malformed.length > 0) {
+    problems.push({
+      field: 'permissions',
+      message: `not of the form resource:action (either may be *): ${malformed.slice(0, 5).join(', ')}`,
+    });
+  }
+  return problems;
+}
