@@ -13,6 +13,10 @@ Commands:
   worker    run the outbox relay: publish events, send mail (--once: until idle, then exit)
   outbox status|retry
             count undelivered rows, or queue the failed ones for delivery again
+  users import <file.jsonl|file.csv> [--rejects <file>] [--restart] [--no-events] [--state <file>]
+            import accounts with their bcrypt/argon2/scrypt hashes: batched, resumable
+  users export [--format jsonl|csv] [--output <file>] [--include-password-hashes]
+            every account that is not deleted, in the columns import reads
 `;
 
 /** Exit codes: 0 done, 1 runtime failure, 2 bad usage or configuration. */
@@ -22,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (!['serve', 'migrate', 'worker', 'outbox'].includes(command)) {
+  if (!['serve', 'migrate', 'worker', 'outbox', 'users'].includes(command)) {
     process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
@@ -41,6 +45,10 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'worker') {
       const { workerCommand } = await import('./worker-cli.js');
       return await workerCommand(config, rest);
+    }
+    if (command === 'users') {
+      const { usersCommand } = await import('./users-cli.js');
+      return await usersCommand(config, rest);
     }
     if (command === 'outbox') {
       const { outboxCommand } = await import('./worker-cli.js');
