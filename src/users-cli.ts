@@ -16,7 +16,8 @@ import { SOURCE_FORMATS, type SourceFormat } from './modules/user-transfer/sourc
 
 export const USERS_USAGE = `usage:
   gatehouse users import <file.jsonl|file.csv> [--format jsonl|csv] [--state <file>] [--restart]
-                         [--rejects <file>] [--no-events] [--batch-size <n>] [--stop-after <rows>]
+                         [--rejects <file>] [--no-events] [--batch-size <n>] [--concurrency <n>]
+                         [--stop-after <rows>]
   gatehouse users export [--format jsonl|csv] [--output <file>] [--include-password-hashes]
 `;
 
@@ -94,6 +95,7 @@ type ParsedCommand =
       rejectsPath?: string;
       events: boolean;
       batchSize?: number;
+      concurrency?: number;
       stopAfter?: number;
     }
   | {
@@ -115,6 +117,7 @@ function parseCommand(action: string | undefined, args: string[]): ParsedCommand
         rejects: { type: 'string' },
         'no-events': { type: 'boolean', default: false },
         'batch-size': { type: 'string' },
+        concurrency: { type: 'string' },
         'stop-after': { type: 'string' },
       },
     });
@@ -128,6 +131,7 @@ function parseCommand(action: string | undefined, args: string[]): ParsedCommand
       rejectsPath: values.rejects,
       events: !values['no-events'],
       batchSize: positiveInt('--batch-size', values['batch-size'], 50_000),
+      concurrency: positiveInt('--concurrency', values.concurrency, 32),
       stopAfter: positiveInt('--stop-after', values['stop-after'], Number.MAX_SAFE_INTEGER),
     };
   }

@@ -3,15 +3,18 @@ import path from 'node:path';
 import type { RejectReason } from './rows.js';
 
 /**
- * Where an import stands: every row up to `line` is committed (imported or rejected). Written
- * after each batch commits, atomically (temp file + rename), so a run killed at any moment
- * resumes after its last commit and imports no row twice.
+ * Where an import stands: every row up to `line` is committed (imported or rejected), and so
+ * are the line ranges in `committedAhead` (batches written in parallel that finished before an
+ * earlier one). Written after each batch commits, atomically (temp file + rename), so a run
+ * killed at any moment resumes after what it committed and reads no row twice.
  */
 export interface Checkpoint {
   /** The input it belongs to: a different or changed file must not resume from it. */
   input: string;
   size: number;
   line: number;
+  /** `[after, through]`: lines after..through (exclusive, inclusive) are committed. */
+  committedAhead: [number, number][];
   imported: number;
   rejected: Partial<Record<RejectReason, number>>;
   /** Wall time spent by earlier runs, for the rows/s of the whole import. */
@@ -42,7 +45,25 @@ export function readCheckpoint(file: string, input: string, size: number): Check
       `${file} belongs to ${checkpoint.input} (${checkpoint.size} bytes), not to this file`,
     );
   }
+  checkpoint.committedAhead ??= [];
   return checkpoint;
+}
+
+/** Records the batch of lines after..through as committed, advancing `line` where it can. */
+export function markCommitted(checkpoint: Checkpoint, after: number, through: number): void {
+  checkpoint.committedAhead.push([after, through]);
+  checkpoint.committedAhead.sort((a, b) => a[0] - b[0]);
+  while (checkpoint.committedAhead[0]?.[0] === checkpoint.line) {
+    checkpoint.line = checkpoint.committedAhead.shift()![1];
+  }
+}
+
+/** Whether an earlier run already committed this line. */
+export function isCommitted(checkpoint: Checkpoint, line: number): boolean {
+  return (
+    line <= checkpoint.line ||
+    checkpoint.committedAhead.some(([after, through]) => line > after && line <= through)
+  );
 }
 
 export function writeCheckpoint(file: string, checkpoint: Checkpoint): void {

@@ -11,7 +11,6 @@ export interface ExportOptions {
   pageSize?: number;
 }
 
-
 const DEFAULT_PAGE_SIZE = 1_000;
 
 /**

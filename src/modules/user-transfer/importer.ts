@@ -8,6 +8,8 @@ import type { AuditService } from '../audit/service.js';
 import { DEFAULT_ROLE } from '../rbac/service.js';
 import {
   defaultCheckpointPath,
+  isCommitted,
+  markCommitted,
   readCheckpoint,
   removeCheckpoint,
   writeCheckpoint,
@@ -16,7 +18,7 @@ import {
 import { createProgress, type ProgressOutput } from './progress.js';
 import { TransferRepository, type BatchUser } from './repository.js';
 import { checkRow, type RejectReason } from './rows.js';
-import { formatFromPath, openSource, type SourceFormat } from './source.js';
+import { formatFromPath, openSource, type SourceFormat, type SourceRow } from './source.js';
 
 export interface ImportOptions {
   file: string;
@@ -31,6 +33,8 @@ export interface ImportOptions {
   /** `user.created` into the outbox for every imported user (default true). */
   events?: boolean;
   batchSize?: number;
+  /** Batches written at once, on connections of their own (default 4). */
+  concurrency?: number;
   /** Stop (resumably) once this many rows were read in this run: tests and trial runs. */
   stopAfter?: number;
   /** Aborting stops after committing the rows read so far (Ctrl-C). */
@@ -64,6 +68,7 @@ export interface ImportSummary {
 export class ImportUsageError extends Error {}
 
 export const DEFAULT_BATCH_SIZE = 1_000;
+export const DEFAULT_CONCURRENCY = 4;
 
 interface Rejection {
   line: number;
@@ -109,24 +114,27 @@ export async function importUsers(
     input: path.resolve(options.file),
     size: source.totalBytes,
     line: 0,
+    committedAhead: [],
     imported: 0,
     rejected: {},
     elapsedMs: 0,
     completed: false,
   };
   const startLine = state.line;
-  let batch: (BatchUser & { line: number })[] = [];
-  let rejections: Rejection[] = [];
+  const resumed = previous ? structuredClone(previous) : undefined;
+  let pending: Pending = { users: [], rejections: [], afterLine: startLine, lastLine: startLine };
   let seen = new Set<string>();
   let rowsRead = 0;
-  let lastLine = startLine;
   let importedThisRun = 0;
   const rejectedThisRun: Partial<Record<RejectReason, number>> = {};
 
-  const flush = async () => {
-    if (batch.length > 0) {
-      const inserted = await repository.insertBatch(batch, deps.clock.now(), events);
-      for (const user of batch) {
+  /** Inserts one batch, then books its outcome and moves the checkpoint past its last line. */
+  const commit = async ({ users, rejections, afterLine, lastLine }: Pending) => {
+    if (users.length > 0) {
+      const inserted = await insertWithRetry(() =>
+        repository.insertBatch(users, deps.clock.now(), events),
+      );
+      for (const user of users) {
         if (inserted.has(user.id)) continue;
         rejections.push({
           line: user.line,
@@ -150,59 +158,47 @@ export async function importUsers(
         rejections.map((rejection) => JSON.stringify(rejection)).join('\n') + '\n',
       );
     }
-    state.line = lastLine;
+    markCommitted(state, afterLine, lastLine);
     writeCheckpoint(statePath, state);
-    batch = [];
-    rejections = [];
+  };
+
+  // Batches are written in parallel while the next ones are read and checked. The checkpoint
+  // only ever covers committed lines (markCommitted); duplicates across batches in flight are
+  // caught by the unique constraints (whichever commits first is imported).
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const writing = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const flush = async () => {
+    const batch = pending;
+    pending = { users: [], rejections: [], afterLine: batch.lastLine, lastLine: batch.lastLine };
     seen = new Set();
+    if (batch.lastLine === batch.afterLine) return;
+    while (writing.size >= concurrency) await Promise.race(writing);
+    if (failure) throw failure.error;
+    const write = commit(batch).then(
+      () => undefined,
+      (error: unknown) => {
+        failure ??= { error };
+      },
+    );
+    writing.add(write);
+    void write.finally(() => writing.delete(write));
   };
 
   let stopped = false;
   for await (const read of source.rows) {
-    if (read.line <= startLine) continue;
-    rowsRead += 1;
-    lastLine = read.line;
-    if ('error' in read) {
-      rejections.push({ line: read.line, reason: 'invalid_row', message: read.error });
-    } else {
-      const checked = checkRow(read.row, deps.clock.now());
-      if (!checked.ok) {
-        const { reason, message } = checked;
-        rejections.push({ line: read.line, reason, message, ...identifiersOf(read.row) });
-      } else {
-        const user = checked.user;
-        const unknownRole = user.roles.find((role) => !knownRoles.has(role));
-        // citext compares case-insensitively; so does this check.
-        const keys = [
-          user.id && `id:${user.id}`,
-          user.email && `email:${user.email.toLowerCase()}`,
-          user.username && `username:${user.username.toLowerCase()}`,
-        ].filter((key): key is string => Boolean(key));
-        if (unknownRole !== undefined) {
-          rejections.push({
-            line: read.line,
-            reason: 'unknown_role',
-            message: `role "${unknownRole}" does not exist`,
-            email: user.email,
-            username: user.username,
-          });
-        } else if (keys.some((key) => seen.has(key))) {
-          // Within one batch; across batches the database's unique constraints catch it.
-          rejections.push({
-            line: read.line,
-            reason: 'duplicate',
-            message: 'repeats the id, email or username of an earlier row',
-            email: user.email,
-            username: user.username,
-          });
-        } else {
-          keys.forEach((key) => seen.add(key));
-          const roles = [DEFAULT_ROLE, ...user.roles.filter((role) => role !== DEFAULT_ROLE)];
-          batch.push({ ...user, id: user.id ?? randomUUID(), roles, line: read.line });
-        }
-      }
+    if (resumed && isCommitted(resumed, read.line)) {
+      // A batch must cover consecutive lines: close the one being filled before the gap.
+      if (pending.lastLine > pending.afterLine) await flush();
+      pending.afterLine = pending.lastLine = read.line;
+      continue;
     }
-    if (batch.length >= batchSize) await flush();
+    rowsRead += 1;
+    pending.lastLine = read.line;
+    const outcome = classify(read, deps.clock.now(), knownRoles, seen);
+    if ('reason' in outcome) pending.rejections.push(outcome);
+    else pending.users.push(outcome);
+    if (pending.users.length >= batchSize) await flush();
     progress.update(source.bytesRead(), rowsRead);
     if (rowsRead === options.stopAfter || options.signal?.aborted) {
       stopped = true;
@@ -210,6 +206,8 @@ export async function importUsers(
     }
   }
   await flush();
+  await Promise.all(writing);
+  if (failure) throw failure.error;
 
   const elapsedMs = performance.now() - started;
   state.elapsedMs += elapsedMs;
@@ -242,6 +240,82 @@ export async function importUsers(
     resumedAfterLine: startLine > 0 ? startLine : undefined,
     completed: !stopped,
   };
+}
+
+interface Pending {
+  users: (BatchUser & { line: number })[];
+  rejections: Rejection[];
+  /** The batch covers the lines after this one, through `lastLine`. */
+  afterLine: number;
+  /** The last line read into this batch: the checkpoint once it is committed. */
+  lastLine: number;
+}
+
+/**
+ * A row becomes a user to insert or a rejection. `seen` holds the identifiers of the batch
+ * being filled (citext compares case-insensitively, and so does this); across batches the
+ * database's unique constraints find the duplicates.
+ */
+function classify(
+  read: SourceRow,
+  now: Date,
+  knownRoles: Set<string>,
+  seen: Set<string>,
+): (BatchUser & { line: number }) | Rejection {
+  const { line } = read;
+  if ('error' in read) return { line, reason: 'invalid_row', message: read.error };
+  const checked = checkRow(read.row, now);
+  if (!checked.ok) {
+    return { line, reason: checked.reason, message: checked.message, ...identifiersOf(read.row) };
+  }
+  const { user } = checked;
+  const found = { email: user.email, username: user.username };
+  const unknownRole = user.roles.find((role) => !knownRoles.has(role));
+  if (unknownRole !== undefined) {
+    return {
+      line,
+      reason: 'unknown_role',
+      message: `role "${unknownRole}" does not exist`,
+      ...found,
+    };
+  }
+  const keys = [
+    user.id && `id:${user.id}`,
+    user.email && `email:${user.email.toLowerCase()}`,
+    user.username && `username:${user.username.toLowerCase()}`,
+  ].filter((key): key is string => Boolean(key));
+  if (keys.some((key) => seen.has(key))) {
+    return {
+      line,
+      reason: 'duplicate',
+      message: 'repeats the id, email or username of an earlier row',
+      ...found,
+    };
+  }
+  keys.forEach((key) => seen.add(key));
+  const roles = [DEFAULT_ROLE, ...user.roles.filter((role) => role !== DEFAULT_ROLE)];
+  return { ...user, id: user.id ?? randomUUID(), roles, line };
+}
+
+/**
+ * Two batches in flight that insert the same identifiers in opposite orders can deadlock; the
+ * database aborts one statement (nothing of it committed), which is then simply run again.
+ */
+async function insertWithRetry<T>(insert: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await insert();
+    } catch (error) {
+      if (attempt >= attempts || !isDeadlock(error)) throw error;
+    }
+  }
+}
+
+function isDeadlock(error: unknown): boolean {
+  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === '40P01') return true;
+  }
+  return false;
 }
 
 /** What a rejection report shows of a row to find it: its identifiers, never its hash. */
