@@ -260,7 +260,7 @@ describe('users import', () => {
        ORDER BY seq`,
       [],
     );
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(3); // the three runs above
     expect(rows.every((row) => row.actor === null)).toBe(true);
     expect(rows[2]!.detail).toMatchObject({
       file: 'mixed.jsonl',
@@ -300,6 +300,68 @@ describe('users import', () => {
       rowsRead: 25,
       imported: 0,
       rejected: { already_exists: 25 },
+    });
+  });
+
+  it('resumes around batches a parallel run committed ahead of an earlier one', async () => {
+    const accounts = Array.from({ length: 15 }, () => newAccount());
+    const file = path.join(dir, 'ahead.jsonl');
+    writeFileSync(file, jsonl(accounts.map((a) => ({ email: a.email, username: a.username }))));
+    const statePath = path.join(dir, 'ahead.state.json');
+    await run({ file, statePath, batchSize: 5 });
+    // As if lines 6-10 committed and the run died before lines 1-5 and 11-15 did.
+    const gone = [...accounts.slice(0, 5), ...accounts.slice(10)].map((a) => a.email);
+    await t.gatehouse.database.query(
+      'test_delete_users',
+      'DELETE FROM users WHERE email = ANY($1::text[])',
+      [gone],
+    );
+    const state = JSON.parse(readFileSync(statePath, 'utf8'));
+    writeFileSync(
+      statePath,
+      JSON.stringify({
+        ...state,
+        line: 0,
+        committedAhead: [[5, 10]],
+        imported: 5,
+        completed: false,
+      }),
+    );
+    const summary = await run({ file, statePath, batchSize: 5 });
+    expect(summary).toMatchObject({
+      rowsRead: 10,
+      imported: 15,
+      rejectedTotal: 0,
+      completed: true,
+    });
+    expect(JSON.parse(readFileSync(statePath, 'utf8'))).toMatchObject({
+      line: 15,
+      committedAhead: [],
+    });
+    const [present] = await t.gatehouse.database.query<{ n: number }>(
+      'test_count_emails',
+      'SELECT count(*)::int AS n FROM users WHERE email = ANY($1::text[])',
+      [accounts.map((a) => a.email)],
+    );
+    expect(present!.n).toBe(15);
+  });
+
+  it('CSV rows with the wrong field count are rejected by line, not fatal', async () => {
+    const [a, b] = [newAccount(), newAccount()];
+    const file = path.join(dir, 'ragged.csv');
+    writeFileSync(
+      file,
+      `email,username\n${a.email},${a.username}\nonly-one-field\n${b.email},${b.username}\n`,
+    );
+    const rejects = path.join(dir, 'ragged.rejects.jsonl');
+    expect(await run({ file, rejectsPath: rejects })).toMatchObject({
+      imported: 2,
+      rejected: { invalid_row: 1 },
+    });
+    expect(JSON.parse(readFileSync(rejects, 'utf8'))).toMatchObject({
+      line: 3,
+      reason: 'invalid_row',
+      message: 'has 1 fields, the header has 2',
     });
   });
 
