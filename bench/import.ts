@@ -22,7 +22,7 @@ import { PassThrough } from 'node:stream';
 import { hash as bcryptHash } from '@node-rs/bcrypt';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
-import { usersCommand } from '../src/users-cli.js';
+import { usersCommand } from '../src/cli/users.js';
 import { DEFAULT_ADMIN_URL, createBenchDatabase } from './lib/database.js';
 
 const TARGET_ROWS_PER_SECOND = 5_000;

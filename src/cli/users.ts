@@ -1,18 +1,16 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openDatabase } from './adapters/db/index.js';
-import { systemClock } from './clock.js';
-import type { Config } from './config.js';
-import { AuditRepository } from './modules/audit/repository.js';
-import { AuditService } from './modules/audit/service.js';
-import { exportUsers } from './modules/user-transfer/exporter.js';
+import { systemClock } from '../clock.js';
+import type { Config } from '../config.js';
+import { exportUsers } from '../modules/user-transfer/exporter.js';
 import {
   ImportUsageError,
   importUsers,
   type ImportSummary,
-} from './modules/user-transfer/importer.js';
-import { SOURCE_FORMATS, type SourceFormat } from './modules/user-transfer/source.js';
+} from '../modules/user-transfer/importer.js';
+import { SOURCE_FORMATS, type SourceFormat } from '../modules/user-transfer/source.js';
+import { withGatehouse } from './open.js';
 
 export const USERS_USAGE = `usage:
   gatehouse users import <file.jsonl|file.csv> [--format jsonl|csv] [--state <file>] [--restart]
@@ -40,9 +38,7 @@ export async function usersCommand(
     io.stderr.write(`users: ${(error as Error).message}\n${USERS_USAGE}`);
     return 2;
   }
-  const database = await openDatabase(config);
-  try {
-    await database.migrate();
+  return withGatehouse(config, async ({ database, services }) => {
     if (parsed.action === 'export') {
       const output = parsed.output ? createWriteStream(parsed.output) : io.stdout;
       const count = await exportUsers(database, output, parsed);
@@ -53,19 +49,14 @@ export async function usersCommand(
       io.stderr.write(`exported ${count.toLocaleString('en')} user(s)\n`);
       return 0;
     }
+    // Ctrl-C or a stop request: the batches read so far commit, and a rerun continues.
     const controller = new AbortController();
     const interrupt = () => controller.abort();
     process.once('SIGINT', interrupt);
     process.once('SIGTERM', interrupt);
     try {
-      const audit = new AuditService({
-        audit: new AuditRepository(database),
-        clock: systemClock,
-        retentionDays: config.protection.auditRetentionDays,
-        onError: (error) => io.stderr.write(`audit event not recorded: ${String(error)}\n`),
-      });
       const summary = await importUsers(
-        { database, clock: systemClock, audit, progress: io.stderr },
+        { database, clock: systemClock, audit: services.audit, progress: io.stderr },
         { ...parsed, signal: controller.signal },
       );
       io.stdout.write(describeSummary(summary, parsed.statePath));
@@ -80,9 +71,7 @@ export async function usersCommand(
       process.off('SIGINT', interrupt);
       process.off('SIGTERM', interrupt);
     }
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 type ParsedCommand =
