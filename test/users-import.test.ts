@@ -514,13 +514,14 @@ describe('users CLI', () => {
       ['users', 'import', 'a.jsonl', 'b.jsonl'],
       ['users', 'import', 'x.jsonl', '--batch-size', '0'],
       ['users', 'import', path.join(env.DATA_DIR!, 'missing.jsonl')],
+      ['users', 'import', 'package.json'],
       ['users', 'export', '--format', 'xml'],
     ]) {
       const result = await runCli(args, env);
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
       expect(result.stderr).toMatch(/users/);
     }
-  });
+  }, 90_000);
 
   it('imports a file with a summary and progress, stops early on request, resumes, exports', async () => {
     const hash = await bcryptHash('Some-Old-Password-9', { cost: 4 });

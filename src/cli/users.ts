@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -9,7 +9,11 @@ import {
   importUsers,
   type ImportSummary,
 } from '../modules/user-transfer/importer.js';
-import { SOURCE_FORMATS, type SourceFormat } from '../modules/user-transfer/source.js';
+import {
+  SOURCE_FORMATS,
+  formatFromPath,
+  type SourceFormat,
+} from '../modules/user-transfer/source.js';
 import { withGatehouse } from './open.js';
 
 export const USERS_USAGE = `usage:
@@ -111,9 +115,15 @@ function parseCommand(action: string | undefined, args: string[]): ParsedCommand
       },
     });
     if (positionals.length !== 1) throw new Error('import takes exactly one file');
+    const file = positionals[0]!;
+    // Checked before the service opens: a typo answers at once.
+    if (!existsSync(file)) throw new Error(`${file} does not exist`);
+    if (values.format === undefined && !formatFromPath(file)) {
+      throw new Error(`cannot tell the format of ${file}: name it .jsonl or .csv, or use --format`);
+    }
     return {
       action,
-      file: positionals[0]!,
+      file,
       format: values.format === undefined ? undefined : format(values.format),
       statePath: values.state,
       restart: values.restart,

@@ -83,6 +83,7 @@ describe('imported password hashes', async () => {
     ],
     ['bcrypt $2x$', '$2x$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy'],
     ['bcrypt cost 3', '$2b$03$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy'],
+    ['bcrypt cost 31', '$2b$31$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy'],
     ['bcrypt truncated', '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhW'],
     ['argon2 without hash', '$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ'],
     [

@@ -19,6 +19,8 @@ export const HASH_LIMITS = {
   argon2MemoryKib: 262_144,
   argon2Iterations: 64,
   argon2Parallelism: 16,
+  /** bcrypt cost (log2 rounds): 16 is ~5 s per login already; 31 would be days. */
+  bcryptCost: 16,
   /** scrypt: N ≤ 2^20, r ≤ 32, p ≤ 16 and 128·N·r ≤ 256 MiB. */
   scryptLogN: 20,
   scryptR: 32,
@@ -28,8 +30,8 @@ export const HASH_LIMITS = {
 
 const ARGON2 =
   /^\$(argon2id|argon2i|argon2d)\$(?:v=(?:16|19)\$)?m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})(?:,[a-z]+=[^$]*)*\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/;
-/** Modular crypt bcrypt: version, two-digit cost 04–31, 22 salt and 31 hash characters. */
-const BCRYPT = /^\$2[aby]\$(?:0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
+/** Modular crypt bcrypt: version, two-digit cost, 22 salt and 31 hash characters. */
+const BCRYPT = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 /** PHC / passlib: `$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<hash>`, base64 (passlib's `.` for `+`). */
 const SCRYPT_PHC =
   /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9+/.]+={0,2})\$([A-Za-z0-9+/.]+={0,2})$/;
@@ -59,7 +61,11 @@ export function recognizeHash(hash: string): { scheme: HashScheme } | undefined 
       Number(p) <= HASH_LIMITS.argon2Parallelism;
     return withinLimits ? { scheme: scheme as HashScheme } : undefined;
   }
-  if (BCRYPT.test(hash)) return { scheme: 'bcrypt' };
+  const bcrypt = BCRYPT.exec(hash);
+  if (bcrypt) {
+    const cost = Number(bcrypt[1]);
+    return cost >= 4 && cost <= HASH_LIMITS.bcryptCost ? { scheme: 'bcrypt' } : undefined;
+  }
   if (parseScrypt(hash)) return { scheme: 'scrypt' };
   return undefined;
 }

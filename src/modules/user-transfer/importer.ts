@@ -198,7 +198,8 @@ export async function importUsers(
     const outcome = classify(read, deps.clock.now(), knownRoles, seen);
     if ('reason' in outcome) pending.rejections.push(outcome);
     else pending.users.push(outcome);
-    if (pending.users.length >= batchSize) await flush();
+    // Rejections count too: a file of nothing but bad rows must not pile up in memory.
+    if (pending.users.length + pending.rejections.length >= batchSize) await flush();
     progress.update(source.bytesRead(), rowsRead);
     if (rowsRead === options.stopAfter || options.signal?.aborted) {
       stopped = true;
