@@ -11,7 +11,8 @@
  * reused across rows: generating 100,000 distinct bcrypt hashes would benchmark bcrypt.
  *
  * Env: DATABASE_URL (admin connection, default postgres://postgres@127.0.0.1:5432/test),
- *      BENCH_IMPORT_ROWS (default 100000).
+ *      BENCH_IMPORT_ROWS (default 100000), BENCH_IMPORT_CONCURRENCY (batches written at once,
+ *      default: the importer's own, 4).
  */
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
@@ -91,7 +92,9 @@ async function main(): Promise<number> {
     let summary = '';
     stdout.on('data', (chunk) => (summary += chunk));
     const started = performance.now();
-    const code = await usersCommand(config, ['import', file], { stdout, stderr: process.stderr });
+    const concurrency = process.env.BENCH_IMPORT_CONCURRENCY;
+    const args = ['import', file, ...(concurrency ? ['--concurrency', concurrency] : [])];
+    const code = await usersCommand(config, args, { stdout, stderr: process.stderr });
     const seconds = (performance.now() - started) / 1000;
     if (code !== 0) throw new Error(`users import exited with ${code}`);
 
@@ -109,7 +112,7 @@ async function main(): Promise<number> {
           .loadavg()
           .map((n) => n.toFixed(1))
           .join(' ')} |`,
-        `| rows | ${rows.toLocaleString('en')} |`,
+        `| rows | ${rows.toLocaleString('en')} (batches of 1,000, ${concurrency ?? 4} at a time) |`,
         `| stored | ${stored.users} users, ${stored.user_roles} role grants, ${stored.events} user.created events |`,
         `| whole command (open, migrate, import, audit) | ${seconds.toFixed(2)} s, ${Math.round(commandRate).toLocaleString('en')} rows/s |`,
         `| import loop (importer's own figure) | ${importRate.toLocaleString('en')} rows/s |`,
