@@ -53,7 +53,7 @@ describe('PasswordHasher', () => {
     ['empty', ''],
     ['truncated', '$argon2id$v=19$m=64,t=1,p=1$'],
     ['bad base64', '$argon2id$v=19$m=64,t=1,p=1$!!!!$????'],
-    ['bcrypt', '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy'],
+    ['unsupported scheme', '$1$saltsalt$qjXMvbEw8oaL.CzflDugX/'],
   ])('returns false for a malformed stored hash (%s) instead of throwing', async (_, stored) => {
     await expect(hasher.verify(stored, 'anything')).resolves.toBe(false);
   });

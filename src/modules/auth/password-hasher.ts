@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { hash, verify } from '@node-rs/argon2';
+import { hash } from '@node-rs/argon2';
+import { recognizeHash, verifyHash } from './legacy-hashes.js';
 
 /** `Algorithm.Argon2id` of @node-rs/argon2 (an ambient const enum we cannot import). */
 const ARGON2ID = 2;
@@ -41,7 +42,8 @@ export const PRODUCTION_ARGON2: Argon2Params = { memoryKib: 19_456, iterations: 
 
 /**
  * argon2id via @node-rs/argon2, whose async calls run on libuv's thread pool: hashing never
- * blocks the event loop.
+ * blocks the event loop. Imported hashes of other schemes verify too, and `needsRehash` makes
+ * the next successful login replace them.
  */
 export class PasswordHasher {
   private dummyHash: Promise<string> | undefined;
@@ -62,9 +64,15 @@ export class PasswordHasher {
     );
   }
 
+  /**
+   * Verifies against argon2id or an imported bcrypt, argon2i/d or scrypt hash (see
+   * legacy-hashes.ts); all of them wait for the same gate, whatever their cost.
+   */
   async verify(passwordHash: string, password: string): Promise<boolean> {
+    const recognized = recognizeHash(passwordHash);
+    if (!recognized) return false;
     try {
-      return await this.gate.run(() => verify(passwordHash, password));
+      return await this.gate.run(() => verifyHash(recognized.scheme, passwordHash, password));
     } catch {
       // A malformed stored hash must fail closed, not surface as a 500.
       return false;
