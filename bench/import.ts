@@ -32,9 +32,7 @@ const HASH_POOL_SIZE = 16;
 /** Writes `rows` users as JSONL; every tenth holds the `admin` role besides `user`. */
 async function writeUsersFile(file: string, rows: number): Promise<void> {
   const hashes = await Promise.all(
-    Array.from({ length: HASH_POOL_SIZE }, (_, i) =>
-      bcryptHash(`Bench-Password-${i}`, { cost: 4 }),
-    ),
+    Array.from({ length: HASH_POOL_SIZE }, (_, i) => bcryptHash(`Bench-Password-${i}`, 4)),
   );
   const output = createWriteStream(file);
   const created = Date.UTC(2020, 0, 1);

@@ -41,8 +41,11 @@ async function legacyAccounts(): Promise<LegacyAccount[]> {
   const werkzeug = newAccount();
   const phc = newAccount();
   return [
-    { ...bcryptB, hash: await bcryptHash(bcryptB.password, { cost: 4 }) },
-    { ...bcryptY, hash: await bcryptHash(bcryptY.password, { cost: 4, version: '2y' }) },
+    { ...bcryptB, hash: await bcryptHash(bcryptB.password, 4) },
+    {
+      ...bcryptY,
+      hash: await bcryptHash(bcryptY.password, 4).then((h) => h.replace(/^\$2b\$/, '$$2y$$')),
+    },
     {
       ...argon2i,
       hash: await argon2Hash(argon2i.password, { algorithm: ARGON2I, memoryCost: 256 }),
@@ -193,7 +196,7 @@ describe('users import', () => {
     const existing = newAccount();
     expect((await post(t.app, '/auth/register', existing)).statusCode).toBe(201);
     const good = [newAccount(), newAccount(), newAccount()];
-    const hash = await bcryptHash(good[0]!.password, { cost: 4 });
+    const hash = await bcryptHash(good[0]!.password, 4);
     const dupe = newAccount();
     const file = path.join(dir, 'mixed.jsonl');
     writeFileSync(
@@ -272,7 +275,7 @@ describe('users import', () => {
 
   it('resumes after the last committed batch: no row twice, none lost', async () => {
     const accounts = Array.from({ length: 25 }, () => newAccount());
-    const hash = await bcryptHash('Unused-Password-Here-1', { cost: 4 });
+    const hash = await bcryptHash('Unused-Password-Here-1', 4);
     const file = path.join(dir, 'resume.jsonl');
     writeFileSync(
       file,
@@ -524,7 +527,7 @@ describe('users CLI', () => {
   }, 90_000);
 
   it('imports a file with a summary and progress, stops early on request, resumes, exports', async () => {
-    const hash = await bcryptHash('Some-Old-Password-9', { cost: 4 });
+    const hash = await bcryptHash('Some-Old-Password-9', 4);
     const file = path.join(env.DATA_DIR!, 'people.jsonl');
     const accounts = Array.from({ length: 6 }, () => newAccount());
     writeFileSync(

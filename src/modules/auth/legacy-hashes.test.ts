@@ -22,10 +22,19 @@ const ARGON2D = 0;
 const ARGON2I = 1;
 
 async function legacyHashes(): Promise<[string, string, string][]> {
+  // $2a$ and $2y$ hash an ASCII password exactly as $2b$ does; only the prefix differs.
   return [
-    ['bcrypt $2b$', 'bcrypt', await bcryptHash(PASSWORD, { cost: 4 })],
-    ['bcrypt $2a$', 'bcrypt', await bcryptHash(PASSWORD, { cost: 4, version: '2a' })],
-    ['bcrypt $2y$', 'bcrypt', await bcryptHash(PASSWORD, { cost: 4, version: '2y' })],
+    ['bcrypt $2b$', 'bcrypt', await bcryptHash(PASSWORD, 4)],
+    [
+      'bcrypt $2a$',
+      'bcrypt',
+      await bcryptHash(PASSWORD, 4).then((h) => h.replace(/^\$2b\$/, '$$2a$$')),
+    ],
+    [
+      'bcrypt $2y$',
+      'bcrypt',
+      await bcryptHash(PASSWORD, 4).then((h) => h.replace(/^\$2b\$/, '$$2y$$')),
+    ],
     [
       'argon2i',
       'argon2i',
