@@ -55,7 +55,10 @@ import { OneTimeTokenService } from './modules/verification/service.js';
 import { RoleRepository } from './modules/rbac/repository.js';
 import { roleRoutes } from './modules/rbac/routes.js';
 import { RbacService } from './modules/rbac/service.js';
+import { adminAuditRoutes } from './modules/admin/audit-routes.js';
+import { adminRoutes } from './modules/admin/routes.js';
 import { AdminUserSchema } from './modules/admin/schemas.js';
+import { AdminService } from './modules/admin/service.js';
 import { VERSION } from './version.js';
 
 export interface AppDependencies {
@@ -226,13 +229,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   const oneTimeTokens = new OneTimeTokenRepository(database.db);
   const mfaFactors = new MfaRepository(database.db);
+  const mailedTokens = new OneTimeTokenService({
+    tokens: oneTimeTokens,
+    clock,
+    ttlSeconds: lifecycleConfig.codeTtlSeconds,
+  });
   const lifecycle = new AccountLifecycle({
     users,
-    tokens: new OneTimeTokenService({
-      tokens: oneTimeTokens,
-      clock,
-      ttlSeconds: lifecycleConfig.codeTtlSeconds,
-    }),
+    tokens: mailedTokens,
     sessions,
     outbox,
     hasher,
@@ -253,6 +257,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       passwordMinLength: config.passwords.minLength,
       uniformResponseMs: UNIFORM_RESPONSE_MS,
     },
+    // A deleted account keeps no MFA factor or backup code.
+    onErase: (tx, userId): Promise<void> => mfa.forgetWithin(tx, userId),
   });
   const auth = new AuthService({
     accounts,
@@ -273,7 +279,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       db: database.db,
     }),
   });
-  const mfa = new MfaService({
+  const mfa: MfaService = new MfaService({
     mfa: mfaFactors,
     tokens: oneTimeTokens,
     accounts,
@@ -287,6 +293,21 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     metrics,
     box: deps.box,
     settings: config.mfa,
+  });
+  const admin = new AdminService({
+    accounts,
+    lifecycle,
+    rbac,
+    sessions,
+    lockout,
+    mfa,
+    tokens: mailedTokens,
+    hasher,
+    outbox,
+    audit,
+    transaction,
+    clock,
+    passwordMinLength: config.passwords.minLength,
   });
   const authenticate = createAuthenticate({ signer, sessions });
   const authorize = createAuthorize({ rbac });
@@ -312,5 +333,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(accountRoutes({ accounts, lifecycle, authenticate }), { prefix: API_PREFIX });
   await app.register(verificationRoutes({ lifecycle }), { prefix: API_PREFIX });
   await app.register(roleRoutes({ rbac, authenticate, authorize }), { prefix: API_PREFIX });
+  await app.register(adminRoutes({ admin, authenticate, authorize }), { prefix: API_PREFIX });
+  await app.register(adminAuditRoutes({ audit, authenticate, authorize }), { prefix: API_PREFIX });
   return app;
 }
