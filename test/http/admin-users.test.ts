@@ -726,6 +726,15 @@ describe('last active admin', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await buildTestApp();
+    // Someone who manages accounts without holding `admin` (the role is seeded directly).
+    const database = await t.db.open();
+    await database.db.execute(
+      sql`INSERT INTO roles (name, description, built_in, created_at, updated_at)
+          VALUES ('operator', 'Manages accounts', false, now(), now())`,
+    );
+    await database.db.execute(
+      sql`INSERT INTO role_permissions (role_name, permission) VALUES ('operator', 'users:*')`,
+    );
   });
   afterAll(async () => {
     await t.close();
@@ -733,11 +742,6 @@ describe('last active admin', () => {
 
   it('the only admin cannot be deleted, locked or disabled by someone with users:*; with a second admin they can', async () => {
     const only = await loginAsAdmin(t);
-    const created = await call(t.app, 'POST', '/roles', only.accessToken, {
-      name: 'operator',
-      permissions: ['users:*'],
-    });
-    expect(created.statusCode, created.body).toBe(201);
     const operator = await loginWithRoles(t, ['operator']);
     const attempts: [Method, string, unknown?][] = [
       ['DELETE', `/users/${only.user.id}`],
@@ -771,5 +775,23 @@ describe('last active admin', () => {
     expect(unlocked.statusCode).toBe(200);
     const deleted = await call(t.app, 'DELETE', `/users/${second.user.id}`, operator.accessToken);
     expect(deleted.statusCode, deleted.body).toBe(204);
+  });
+
+  it('locking the last two admins at once: exactly one lock succeeds', async () => {
+    const first = await loginAsAdmin(t);
+    const second = await loginAsAdmin(t);
+    // Every admin made earlier in this suite is locked out of the count first.
+    const database = await t.db.open();
+    await database.db.execute(
+      sql`UPDATE users SET status = 'disabled'
+           WHERE id IN (SELECT user_id FROM user_roles WHERE role_name = 'admin')
+             AND status = 'active' AND id NOT IN (${first.user.id}, ${second.user.id})`,
+    );
+    const operator = await loginWithRoles(t, ['operator']);
+    const [a, b] = await Promise.all([
+      call(t.app, 'POST', `/users/${first.user.id}/lock`, operator.accessToken),
+      call(t.app, 'POST', `/users/${second.user.id}/lock`, operator.accessToken),
+    ]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
   });
 });
