@@ -794,4 +794,18 @@ describe('last active admin', () => {
     ]);
     expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
   });
+
+  it('deleting and locking one admin at once: no deadlock, the account ends deleted', async () => {
+    const keeper = await loginAsAdmin(t);
+    const target = await loginAsAdmin(t);
+    const operator = await loginWithRoles(t, ['operator']);
+    const [deleted, locked] = await Promise.all([
+      call(t.app, 'DELETE', `/users/${target.user.id}`, operator.accessToken),
+      call(t.app, 'POST', `/users/${target.user.id}/lock`, operator.accessToken),
+    ]);
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    expect([200, 404], locked.body).toContain(locked.statusCode);
+    const shown = await call(t.app, 'GET', `/users/${target.user.id}`, keeper.accessToken);
+    expect(json(shown).status).toBe('deleted');
+  });
 });

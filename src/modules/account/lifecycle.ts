@@ -318,13 +318,14 @@ export class AccountLifecycle {
    * Deletes the account: personal data erased in place (email and username become free),
    * sessions ended, tokens, MFA factor and undelivered mail dropped, `user.deleted` announced,
    * all in one transaction; false when there was no such account left to delete. An
-   * administrator's `guard` runs first in that transaction (the last-admin check).
+   * administrator's `guard` (the last-admin check) runs in that transaction and can undo it.
    */
   async erase(userId: string, context: RequestContext, by?: Eraser): Promise<boolean> {
     const { users, tokens, sessions, outbox, clock, transaction } = this.deps;
     const deleted = await transaction(async (tx) => {
-      await by?.guard(tx);
       if (!(await users.anonymise(tx, userId, clock.now()))) return false;
+      // After the account's row is taken, as the other admin actions do: one lock order.
+      await by?.guard(tx);
       await sessions.revokeAllWithin(tx, userId, 'account_deleted');
       await tokens.deleteForUser(tx, userId);
       await this.deps.onErase?.(tx, userId);
