@@ -37,6 +37,9 @@ COPY --from=prod-deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root package.json ./
 COPY --chown=root:root migrations ./migrations
+COPY --chown=root:root bin ./bin
+# `gatehouse admin create …`, `gatehouse users import …` work in the container as on a checkout.
+RUN ln -s /app/bin/gatehouse.js /usr/local/bin/gatehouse
 # The code is owned by root and read-only for the app; only DATA_DIR (embedded mode) is writable.
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node:node

@@ -4,7 +4,6 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Database } from './adapters/db/index.js';
 import type { TokenSigner } from './adapters/keys/index.js';
 import type { LimiterStore } from './adapters/limiter/index.js';
-import { transactorFor } from './adapters/db/transaction.js';
 import type { SealedBox } from './adapters/keys/index.js';
 import { noopErrorReporter, type ErrorReporter } from './adapters/telemetry/error-reporter.js';
 import { logTraceContext } from './adapters/telemetry/log-context.js';
@@ -23,42 +22,21 @@ import { installSecurityHeaders } from './http/security.js';
 import { InFlightRequests, installRequestTracking } from './http/request-tracking.js';
 import { ProblemSchema, UserSchema } from './http/schemas.js';
 import { createValidatorCompiler, unstorableField } from './http/validation.js';
-import { AccountLifecycle } from './modules/account/lifecycle.js';
-import { UserRepository } from './modules/account/repository.js';
 import { accountRoutes } from './modules/account/routes.js';
-import { AccountService } from './modules/account/service.js';
 import { verificationRoutes } from './modules/account/verification-routes.js';
 import type { PasswordHasher } from './modules/auth/password-hasher.js';
-import { AuditRepository } from './modules/audit/repository.js';
 import { auditRoutes } from './modules/audit/routes.js';
-import { AuditService } from './modules/audit/service.js';
 import { authRoutes } from './modules/auth/routes.js';
-import { AuthService } from './modules/auth/service.js';
-import { LoginFailureRepository } from './modules/lockout/repository.js';
-import { LockoutService } from './modules/lockout/service.js';
 import { registerDocs } from './modules/platform/docs.js';
 import { platformRoutes, type ReadinessCheck } from './modules/platform/routes.js';
-import { SessionRepository } from './modules/sessions/repository.js';
 import { sessionRoutes } from './modules/sessions/routes.js';
-import { SessionService } from './modules/sessions/service.js';
-import { Outbox } from './modules/events/outbox.js';
-import { MfaRepository } from './modules/mfa/repository.js';
 import { mfaRoutes } from './modules/mfa/routes.js';
-import { MfaChallenges, MfaService } from './modules/mfa/service.js';
-import { OutboxRepository } from './modules/events/repository.js';
-import {
-  MemoryAddressLimiter,
-  type AddressLimiter,
-} from './modules/verification/address-limiter.js';
-import { OneTimeTokenRepository } from './modules/verification/repository.js';
-import { OneTimeTokenService } from './modules/verification/service.js';
-import { RoleRepository } from './modules/rbac/repository.js';
+import type { AddressLimiter } from './modules/verification/address-limiter.js';
 import { roleRoutes } from './modules/rbac/routes.js';
-import { RbacService } from './modules/rbac/service.js';
 import { adminAuditRoutes } from './modules/admin/audit-routes.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { AdminUserSchema } from './modules/admin/schemas.js';
-import { AdminService } from './modules/admin/service.js';
+import { createServices, type Services } from './services.js';
 import { VERSION } from './version.js';
 
 export interface AppDependencies {
@@ -83,9 +61,6 @@ export interface AppDependencies {
   /** More dependencies `/ready` asks besides the database (Redis, the broker…). */
   readinessChecks?: ReadinessCheck[];
 }
-
-/** Verification and reset requests take at least this long, known address or not. */
-export const UNIFORM_RESPONSE_MS = 150;
 
 export const API_PREFIX = '/api/v1';
 
@@ -117,7 +92,9 @@ export function loggerOptions(level: Config['log']['level']): FastifyServerOptio
 }
 
 /** The composition root: wires repositories → services → routes from the given adapters. */
-export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp(
+  deps: AppDependencies,
+): Promise<{ app: FastifyInstance; services: Services }> {
   const { config, database, signer, hasher, clock, limiter } = deps;
   const protection = config.protection;
   const metrics = deps.metrics ?? createMetrics({ defaults: false });
@@ -179,136 +156,18 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addSchema(AdminUserSchema);
   await registerDocs(app, { publicUrl: config.http.publicUrl, version: VERSION });
 
-  const audit = new AuditService({
-    audit: new AuditRepository(database),
-    clock,
-    retentionDays: protection.auditRetentionDays,
-    onError: (error) => app.log.error({ err: error }, 'audit event not recorded'),
-  });
-  const { lifecycle: lifecycleConfig } = config;
-  const transaction = transactorFor(database.db);
-  const outbox = new Outbox({ outbox: new OutboxRepository(database.db), clock, box: deps.box });
-  const users = new UserRepository(database);
-  const accounts: AccountService = new AccountService({
-    users,
-    clock,
-    outbox,
-    transaction,
-    audit,
-    onCreate: (tx, user): Promise<void> => rbac.grantDefaultRole(tx, user.id),
-  });
-  const rbac: RbacService = new RbacService({
-    roles: new RoleRepository(database),
-    accounts,
-    audit,
-    outbox,
-    transaction,
-    clock,
-  });
-  const sessions = new SessionService({
-    sessions: new SessionRepository(database),
-    clock,
-    audit,
-    outbox,
-    transaction,
-    settings: {
-      refreshTokenTtlSeconds: config.tokens.refreshTokenTtlSeconds,
-      maxLifetimeSeconds: config.tokens.sessionMaxLifetimeSeconds,
-      idleTimeoutSeconds: protection.sessionIdleTimeoutSeconds,
-      maxPerUser: protection.maxSessionsPerUser,
-      limitPolicy: protection.sessionLimitPolicy,
-    },
-  });
-  const lockout = new LockoutService({
-    failures: new LoginFailureRepository(database),
-    clock,
-    settings: {
-      maxFailures: protection.maxFailedLogins,
-      lockoutSeconds: protection.lockoutSeconds,
-    },
-  });
-  const oneTimeTokens = new OneTimeTokenRepository(database.db);
-  const mfaFactors = new MfaRepository(database.db);
-  const mailedTokens = new OneTimeTokenService({
-    tokens: oneTimeTokens,
-    clock,
-    ttlSeconds: lifecycleConfig.codeTtlSeconds,
-  });
-  const lifecycle = new AccountLifecycle({
-    users,
-    tokens: mailedTokens,
-    sessions,
-    outbox,
-    hasher,
-    limiter:
-      deps.mailLimiter ??
-      new MemoryAddressLimiter({
-        limit: lifecycleConfig.mailRequestsPerHour,
-        windowMs: 3_600_000,
-        clock,
-      }),
-    clock,
-    transaction,
-    audit,
-    settings: {
-      publicUrl: config.http.publicUrl,
-      passwordResetUrl: lifecycleConfig.passwordResetUrl,
-      codeTtlSeconds: lifecycleConfig.codeTtlSeconds,
-      passwordMinLength: config.passwords.minLength,
-      uniformResponseMs: UNIFORM_RESPONSE_MS,
-    },
-    // A deleted account keeps no MFA factor or backup code.
-    onErase: (tx, userId): Promise<void> => mfa.forgetWithin(tx, userId),
-  });
-  const auth = new AuthService({
-    accounts,
-    lifecycle,
-    sessions,
+  const services = createServices({
+    config,
+    database,
     signer,
     hasher,
-    metrics,
-    passwordMinLength: config.passwords.minLength,
-    lockout,
-    audit,
-    requireEmailVerification: lifecycleConfig.requireEmailVerification,
-    roles: rbac,
-    secondFactor: new MfaChallenges({
-      mfa: mfaFactors,
-      tokens: oneTimeTokens,
-      clock,
-      db: database.db,
-    }),
-  });
-  const mfa: MfaService = new MfaService({
-    mfa: mfaFactors,
-    tokens: oneTimeTokens,
-    accounts,
-    auth,
-    sessions,
-    hasher,
-    outbox,
-    audit,
-    transaction,
     clock,
-    metrics,
     box: deps.box,
-    settings: config.mfa,
+    mailLimiter: deps.mailLimiter,
+    metrics,
+    onAuditError: (error) => app.log.error({ err: error }, 'audit event not recorded'),
   });
-  const admin = new AdminService({
-    accounts,
-    lifecycle,
-    rbac,
-    sessions,
-    lockout,
-    mfa,
-    tokens: mailedTokens,
-    hasher,
-    outbox,
-    audit,
-    transaction,
-    clock,
-    passwordMinLength: config.passwords.minLength,
-  });
+  const { accounts, rbac, sessions, lifecycle, auth, mfa, audit, admin } = services;
   const authenticate = createAuthenticate({ signer, sessions });
   const authorize = createAuthorize({ rbac });
 
@@ -335,5 +194,5 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(roleRoutes({ rbac, authenticate, authorize }), { prefix: API_PREFIX });
   await app.register(adminRoutes({ admin, authenticate, authorize }), { prefix: API_PREFIX });
   await app.register(adminAuditRoutes({ audit, authenticate, authorize }), { prefix: API_PREFIX });
-  return app;
+  return { app, services };
 }

@@ -43,6 +43,11 @@ export interface Config {
     readonly hashConcurrency: number;
   };
   readonly lifecycle: LifecycleConfig;
+  /**
+   * The first admin: created (or promoted) at start-up when both are set and no active admin
+   * exists yet. Never re-applied once an admin exists, so rotating the secret changes nothing.
+   */
+  readonly bootstrapAdmin: { readonly email: string; readonly password: string } | undefined;
   readonly mfa: {
     /** The issuer shown by authenticator apps. */
     readonly issuer: string;
@@ -350,6 +355,7 @@ export function loadConfig(env: Env = process.env): Config {
       hashConcurrency: r.int('PASSWORD_HASH_CONCURRENCY', 0, 0, 64),
     },
     lifecycle: readLifecycle(r, publicUrl),
+    bootstrapAdmin: readBootstrapAdmin(r),
     mfa: {
       issuer: r.string('MFA_ISSUER', 'Gatehouse'),
       backupCodesCount: r.int('MFA_BACKUP_CODES_COUNT', 10, 1, 50),
@@ -369,6 +375,22 @@ export function loadConfig(env: Env = process.env): Config {
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
+}
+
+function readBootstrapAdmin(r: EnvReader): Config['bootstrapAdmin'] {
+  const email = r.optional('ADMIN_EMAIL')?.trim();
+  const password = r.optional('ADMIN_PASSWORD');
+  // ADMIN_PASSWORD alone is a password source for `gatehouse admin create --email …`.
+  if (!email) return undefined;
+  if (!password) {
+    r.problems.push('ADMIN_EMAIL: needs ADMIN_PASSWORD (or ADMIN_PASSWORD_FILE) as well');
+    return undefined;
+  }
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email) || email.length > 254) {
+    r.problems.push('ADMIN_EMAIL: must be an email address');
+    return undefined;
+  }
+  return { email, password };
 }
 
 function readLifecycle(r: EnvReader, publicUrl: string): LifecycleConfig {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import { openDatabase, type Database } from './adapters/db/index.js';
 import { chooseKeyEncryption, createTokenSigner, type TokenSigner } from './adapters/keys/index.js';
 import { createLimiterStore } from './adapters/limiter/index.js';
@@ -15,12 +15,16 @@ import { createErrorReporter, type ErrorReporter } from './adapters/telemetry/er
 import { createMetrics, type Metrics } from './adapters/telemetry/metrics.js';
 import { InFlightRequests } from './http/request-tracking.js';
 import type { ReadinessCheck } from './modules/platform/routes.js';
+import { AppError } from './errors.js';
+import type { Services } from './services.js';
 import { VERSION } from './version.js';
 
 export interface Gatehouse {
   app: FastifyInstance;
   database: Database;
   signer: TokenSigner;
+  /** The service layer behind the routes (the CLI and tests act through it). */
+  services: Services;
   /** Deletes audit events older than AUDIT_RETENTION_DAYS; returns how many. */
   pruneAuditEvents(): Promise<number>;
   /** The outbox relay; its loop runs only when the worker is in-process (see worker.ts). */
@@ -36,6 +40,32 @@ export interface Gatehouse {
    * hung up, up to `timeoutMs`), runs the shutdown steps, then closes the database.
    */
   close(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+/**
+ * ADMIN_EMAIL + ADMIN_PASSWORD: the first admin, made only while no active admin exists. A
+ * password the policy refuses stops the start, with the reason.
+ */
+async function bootstrapAdmin(
+  admin: NonNullable<Config['bootstrapAdmin']>,
+  services: Services,
+  log: FastifyBaseLogger,
+): Promise<void> {
+  try {
+    const outcome = await services.adminBootstrap.ensureAdmin(admin, { onlyIfNoAdmin: true });
+    if (outcome.kind !== 'skipped') {
+      log.info(
+        { user_id: outcome.userId, outcome: outcome.kind },
+        'first admin set up from ADMIN_EMAIL',
+      );
+    }
+  } catch (error) {
+    if (error instanceof AppError) {
+      const fields = error.extra.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
+      throw new Error(`ADMIN_EMAIL/ADMIN_PASSWORD: ${fields || error.message}`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 export interface GatehouseOptions {
@@ -96,7 +126,7 @@ export async function openGatehouse(
       concurrency: config.passwords.hashConcurrency,
     });
     await hasher.warmUp();
-    const app = await buildApp({
+    const { app, services } = await buildApp({
       config,
       database,
       signer,
@@ -135,6 +165,7 @@ export async function openGatehouse(
       );
     }
     await app.ready();
+    if (config.bootstrapAdmin) await bootstrapAdmin(config.bootstrapAdmin, services, app.log);
     const audit = new AuditService({
       audit: new AuditRepository(database),
       clock,
@@ -151,6 +182,7 @@ export async function openGatehouse(
       app,
       database,
       signer,
+      services,
       pruneAuditEvents: () => audit.prune(),
       worker,
       metrics,

@@ -13,6 +13,10 @@ Commands:
   worker    run the outbox relay: publish events, send mail (--once: until idle, then exit)
   outbox status|retry
             count undelivered rows, or queue the failed ones for delivery again
+  admin create --email <address> [--username <name>] [--name <full name>] [--password-stdin]
+            create an admin, or make an existing account one (idempotent)
+  keys rotate
+            start a new signing key; the old ones verify until their tokens expire
 `;
 
 /** Exit codes: 0 done, 1 runtime failure, 2 bad usage or configuration. */
@@ -22,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (!['serve', 'migrate', 'worker', 'outbox'].includes(command)) {
+  if (!['serve', 'migrate', 'worker', 'outbox', 'admin', 'keys'].includes(command)) {
     process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
@@ -41,6 +45,14 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'worker') {
       const { workerCommand } = await import('./worker-cli.js');
       return await workerCommand(config, rest);
+    }
+    if (command === 'admin') {
+      const { adminCommand } = await import('./cli/admin.js');
+      return await adminCommand(config, rest);
+    }
+    if (command === 'keys') {
+      const { keysCommand } = await import('./cli/keys.js');
+      return await keysCommand(config, rest);
     }
     if (command === 'outbox') {
       const { outboxCommand } = await import('./worker-cli.js');

@@ -6,8 +6,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `gatehouse <args>` from source with only PATH and `env` in its environment. */
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+/**
+ * Runs `gatehouse <args>` from source with only PATH and `env` in its environment; `input` is
+ * written to its standard input (closed right away otherwise).
+ */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
@@ -16,6 +23,7 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdin.end(input ?? '');
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }

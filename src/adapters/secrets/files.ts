@@ -11,6 +11,7 @@ export const FILE_SECRETS = [
   'REDIS_URL',
   'AMQP_URL',
   'SENTRY_DSN',
+  'ADMIN_PASSWORD',
 ] as const;
 
 /**

@@ -26,10 +26,10 @@ export interface NewAccount {
   email: string | null;
   username: string | null;
   fullName: string | null;
-  /** Null for an account created without one (an invitation sets it later). */
+  /** Null: no password yet (an invited account sets it through the reset flow). */
   passwordHash: string | null;
-  /** Set when an administrator vouches for the address. */
-  emailVerifiedAt?: Date | null;
+  /** The address is vouched for by whoever creates the account (an admin, the CLI). */
+  emailVerified?: boolean;
 }
 
 export interface ProfilePatch {
@@ -114,7 +114,16 @@ export class AccountService {
     const now = clock.now();
     try {
       return await transaction(async (tx) => {
-        const user = await users.insert({ ...account, createdAt: now, updatedAt: now }, tx);
+        const { emailVerified, ...fields } = account;
+        const user = await users.insert(
+          {
+            ...fields,
+            emailVerifiedAt: emailVerified && fields.email ? now : null,
+            createdAt: now,
+            updatedAt: now,
+          },
+          tx,
+        );
         await this.deps.onCreate?.(tx, user);
         await outbox.event(tx, 'user.created', user.id, {
           ...toSnapshot(user),

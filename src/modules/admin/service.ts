@@ -110,7 +110,7 @@ export class AdminService {
         username,
         fullName: input.full_name?.trim() || null,
         passwordHash,
-        emailVerifiedAt: input.email_verified ? clock.now() : null,
+        emailVerified: input.email_verified === true,
       },
       async (tx, created) => {
         previousRoles = await rbac.grantWithin(tx, actor.userId, created.id, roles);

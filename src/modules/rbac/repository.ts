@@ -31,6 +31,16 @@ export class RoleRepository {
     return rows.map((row) => row.name);
   }
 
+  /** Role names of one account as `executor` sees them (inside a transaction). */
+  async roleNamesIn(executor: Executor, userId: string): Promise<string[]> {
+    const rows = await executor
+      .select({ name: userRoles.roleName })
+      .from(userRoles)
+      .where(eq(userRoles.userId, userId))
+      .orderBy(asc(userRoles.roleName));
+    return rows.map((row) => row.name);
+  }
+
   async permissionsOf(userId: string): Promise<string[]> {
     const rows = await this.database.query<{ permission: string }>(
       'permissions_of_user',

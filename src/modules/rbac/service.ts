@@ -71,16 +71,26 @@ export class RbacService {
     return this.deps.roles.grant(tx, userId, DEFAULT_ROLE, null, this.deps.clock.now());
   }
 
-  /** Gives `admin` to an account (CLI bootstrap); true when it did not hold it yet. */
+  /**
+   * Gives `admin` to an account (bootstrap, CLI), inside the caller's transaction, announcing
+   * `user.roles_changed`. False when it already held it.
+   */
   async grantAdmin(tx: Tx, userId: string): Promise<boolean> {
-    const before = await this.deps.roles.replaceUserRoles(
-      tx,
-      userId,
-      [...new Set([...(await this.deps.roles.roleNamesOf(userId)), DEFAULT_ROLE, ADMIN_ROLE])],
-      null,
-      this.deps.clock.now(),
-    );
-    return !before.includes(ADMIN_ROLE);
+    const { roles, outbox, clock } = this.deps;
+    const before = await roles.roleNamesIn(tx, userId);
+    if (before.includes(ADMIN_ROLE)) return false;
+    await roles.grant(tx, userId, ADMIN_ROLE, null, clock.now());
+    await outbox.event(tx, 'user.roles_changed', userId, {
+      id: userId,
+      roles: [...before, ADMIN_ROLE].sort(),
+      previous_roles: before,
+    });
+    return true;
+  }
+
+  /** Serializes admin bootstrap and demotions (see `RoleRepository.lockAdminRole`). */
+  lockAdmins(tx: Tx): Promise<void> {
+    return this.deps.roles.lockAdminRole(tx);
   }
 
   /** Whether any active account holds `admin`. */

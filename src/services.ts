@@ -1,0 +1,215 @@
+import type { Database } from './adapters/db/index.js';
+import { transactorFor } from './adapters/db/transaction.js';
+import type { SealedBox, TokenSigner } from './adapters/keys/index.js';
+import type { Metrics } from './adapters/telemetry/metrics.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import { AdminBootstrap } from './modules/admin/bootstrap.js';
+import { AdminService } from './modules/admin/service.js';
+import { AccountLifecycle } from './modules/account/lifecycle.js';
+import { UserRepository } from './modules/account/repository.js';
+import { AccountService } from './modules/account/service.js';
+import { AuditRepository } from './modules/audit/repository.js';
+import { AuditService } from './modules/audit/service.js';
+import type { PasswordHasher } from './modules/auth/password-hasher.js';
+import { AuthService } from './modules/auth/service.js';
+import { Outbox } from './modules/events/outbox.js';
+import { OutboxRepository } from './modules/events/repository.js';
+import { LoginFailureRepository } from './modules/lockout/repository.js';
+import { LockoutService } from './modules/lockout/service.js';
+import { MfaRepository } from './modules/mfa/repository.js';
+import { MfaChallenges, MfaService } from './modules/mfa/service.js';
+import { RoleRepository } from './modules/rbac/repository.js';
+import { RbacService } from './modules/rbac/service.js';
+import { SessionRepository } from './modules/sessions/repository.js';
+import { SessionService } from './modules/sessions/service.js';
+import {
+  MemoryAddressLimiter,
+  type AddressLimiter,
+} from './modules/verification/address-limiter.js';
+import { OneTimeTokenRepository } from './modules/verification/repository.js';
+import { OneTimeTokenService } from './modules/verification/service.js';
+
+/** Verification and reset requests take at least this long, known address or not. */
+export const UNIFORM_RESPONSE_MS = 150;
+
+export interface ServiceDependencies {
+  config: Config;
+  database: Database;
+  signer: TokenSigner;
+  hasher: PasswordHasher;
+  clock: Clock;
+  /**
+   * Seals mail content in the outbox and TOTP secrets (the key-encryption key); mail is plain
+   * and MFA setup answers 503 when undefined.
+   */
+  box?: SealedBox;
+  /** Per-address limit of verification and reset mails; in-memory by default. */
+  mailLimiter?: AddressLimiter;
+  metrics: Metrics;
+  /** Where a failed audit write is reported (the action itself still stands). */
+  onAuditError?: (error: unknown) => void;
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/**
+ * The service layer wired from its adapters: repositories → services. The HTTP app
+ * (`buildApp`) and the admin CLI share it, so both apply the same rules.
+ */
+export function createServices(deps: ServiceDependencies) {
+  const { config, database, signer, hasher, clock, box, mailLimiter, metrics } = deps;
+  const protection = config.protection;
+  const audit = new AuditService({
+    audit: new AuditRepository(database),
+    clock,
+    retentionDays: protection.auditRetentionDays,
+    onError: deps.onAuditError,
+  });
+  const { lifecycle: lifecycleConfig } = config;
+  const transaction = transactorFor(database.db);
+  const outbox = new Outbox({ outbox: new OutboxRepository(database.db), clock, box: box });
+  const users = new UserRepository(database);
+  const accounts: AccountService = new AccountService({
+    users,
+    clock,
+    outbox,
+    transaction,
+    audit,
+    onCreate: (tx, user): Promise<void> => rbac.grantDefaultRole(tx, user.id),
+  });
+  const rbac: RbacService = new RbacService({
+    roles: new RoleRepository(database),
+    accounts,
+    audit,
+    outbox,
+    transaction,
+    clock,
+  });
+  const sessions = new SessionService({
+    sessions: new SessionRepository(database),
+    clock,
+    audit,
+    outbox,
+    transaction,
+    settings: {
+      refreshTokenTtlSeconds: config.tokens.refreshTokenTtlSeconds,
+      maxLifetimeSeconds: config.tokens.sessionMaxLifetimeSeconds,
+      idleTimeoutSeconds: protection.sessionIdleTimeoutSeconds,
+      maxPerUser: protection.maxSessionsPerUser,
+      limitPolicy: protection.sessionLimitPolicy,
+    },
+  });
+  const lockout = new LockoutService({
+    failures: new LoginFailureRepository(database),
+    clock,
+    settings: {
+      maxFailures: protection.maxFailedLogins,
+      lockoutSeconds: protection.lockoutSeconds,
+    },
+  });
+  const oneTimeTokens = new OneTimeTokenRepository(database.db);
+  const mfaFactors = new MfaRepository(database.db);
+  const mailedTokens = new OneTimeTokenService({
+    tokens: oneTimeTokens,
+    clock,
+    ttlSeconds: lifecycleConfig.codeTtlSeconds,
+  });
+  const lifecycle = new AccountLifecycle({
+    users,
+    tokens: mailedTokens,
+    sessions,
+    outbox,
+    hasher,
+    limiter:
+      mailLimiter ??
+      new MemoryAddressLimiter({
+        limit: lifecycleConfig.mailRequestsPerHour,
+        windowMs: 3_600_000,
+        clock,
+      }),
+    clock,
+    transaction,
+    audit,
+    settings: {
+      publicUrl: config.http.publicUrl,
+      passwordResetUrl: lifecycleConfig.passwordResetUrl,
+      codeTtlSeconds: lifecycleConfig.codeTtlSeconds,
+      passwordMinLength: config.passwords.minLength,
+      uniformResponseMs: UNIFORM_RESPONSE_MS,
+    },
+    // A deleted account keeps no MFA factor or backup code.
+    onErase: (tx, userId): Promise<void> => mfa.forgetWithin(tx, userId),
+  });
+  const auth = new AuthService({
+    accounts,
+    lifecycle,
+    sessions,
+    signer,
+    hasher,
+    metrics,
+    passwordMinLength: config.passwords.minLength,
+    lockout,
+    audit,
+    requireEmailVerification: lifecycleConfig.requireEmailVerification,
+    roles: rbac,
+    secondFactor: new MfaChallenges({
+      mfa: mfaFactors,
+      tokens: oneTimeTokens,
+      clock,
+      db: database.db,
+    }),
+  });
+  const mfa: MfaService = new MfaService({
+    mfa: mfaFactors,
+    tokens: oneTimeTokens,
+    accounts,
+    auth,
+    sessions,
+    hasher,
+    outbox,
+    audit,
+    transaction,
+    clock,
+    metrics,
+    box: box,
+    settings: config.mfa,
+  });
+  const adminBootstrap = new AdminBootstrap({
+    accounts,
+    rbac,
+    hasher,
+    audit,
+    transaction,
+    passwordMinLength: config.passwords.minLength,
+  });
+  const admin = new AdminService({
+    accounts,
+    lifecycle,
+    rbac,
+    sessions,
+    lockout,
+    mfa,
+    tokens: mailedTokens,
+    hasher,
+    outbox,
+    audit,
+    transaction,
+    clock,
+    passwordMinLength: config.passwords.minLength,
+  });
+  return {
+    admin,
+    adminBootstrap,
+    audit,
+    outbox,
+    transaction,
+    accounts,
+    rbac,
+    sessions,
+    lockout,
+    lifecycle,
+    auth,
+    mfa,
+  };
+}
