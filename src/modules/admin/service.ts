@@ -77,7 +77,7 @@ export class AdminService {
    * `send_invite` a mail whose link sets the password. 409 when an identifier is taken.
    */
   async createUser(actor: Actor, input: NewUserInput): Promise<UserWithRoles> {
-    const { accounts, rbac, lifecycle, hasher, clock } = this.deps;
+    const { accounts, rbac, lifecycle, hasher } = this.deps;
     const { email, username } = accounts.normalizeNewIdentifiers(input);
     const problems: FieldError[] = [];
     if (input.send_invite && !email) {
