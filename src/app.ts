@@ -33,6 +33,8 @@ import { sessionRoutes } from './modules/sessions/routes.js';
 import { mfaRoutes } from './modules/mfa/routes.js';
 import type { AddressLimiter } from './modules/verification/address-limiter.js';
 import { roleRoutes } from './modules/rbac/routes.js';
+import { adminAuditRoutes } from './modules/admin/audit-routes.js';
+import { adminRoutes } from './modules/admin/routes.js';
 import { AdminUserSchema } from './modules/admin/schemas.js';
 import { directoryRoutes } from './modules/admin/directory-routes.js';
 import { UserDirectory } from './modules/admin/user-directory.js';
@@ -167,7 +169,7 @@ export async function buildApp(
     metrics,
     onAuditError: (error) => app.log.error({ err: error }, 'audit event not recorded'),
   });
-  const { accounts, rbac, sessions, lifecycle, auth, mfa, audit } = services;
+  const { accounts, rbac, sessions, lifecycle, auth, mfa, audit, admin } = services;
   const authenticate = createAuthenticate({ signer, sessions });
   const authorize = createAuthorize({ rbac });
 
@@ -196,5 +198,7 @@ export async function buildApp(
     directoryRoutes({ directory: new UserDirectory(database), authenticate, authorize }),
     { prefix: API_PREFIX },
   );
+  await app.register(adminRoutes({ admin, authenticate, authorize }), { prefix: API_PREFIX });
+  await app.register(adminAuditRoutes({ audit, authenticate, authorize }), { prefix: API_PREFIX });
   return { app, services };
 }

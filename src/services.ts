@@ -5,6 +5,7 @@ import type { Metrics } from './adapters/telemetry/metrics.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { AdminBootstrap } from './modules/admin/bootstrap.js';
+import { AdminService } from './modules/admin/service.js';
 import { AccountLifecycle } from './modules/account/lifecycle.js';
 import { UserRepository } from './modules/account/repository.js';
 import { AccountService } from './modules/account/service.js';
@@ -109,13 +110,14 @@ export function createServices(deps: ServiceDependencies) {
   });
   const oneTimeTokens = new OneTimeTokenRepository(database.db);
   const mfaFactors = new MfaRepository(database.db);
+  const mailedTokens = new OneTimeTokenService({
+    tokens: oneTimeTokens,
+    clock,
+    ttlSeconds: lifecycleConfig.codeTtlSeconds,
+  });
   const lifecycle = new AccountLifecycle({
     users,
-    tokens: new OneTimeTokenService({
-      tokens: oneTimeTokens,
-      clock,
-      ttlSeconds: lifecycleConfig.codeTtlSeconds,
-    }),
+    tokens: mailedTokens,
     sessions,
     outbox,
     hasher,
@@ -136,6 +138,8 @@ export function createServices(deps: ServiceDependencies) {
       passwordMinLength: config.passwords.minLength,
       uniformResponseMs: UNIFORM_RESPONSE_MS,
     },
+    // A deleted account keeps no MFA factor or backup code.
+    onErase: (tx, userId): Promise<void> => mfa.forgetWithin(tx, userId),
   });
   const auth = new AuthService({
     accounts,
@@ -156,7 +160,7 @@ export function createServices(deps: ServiceDependencies) {
       db: database.db,
     }),
   });
-  const mfa = new MfaService({
+  const mfa: MfaService = new MfaService({
     mfa: mfaFactors,
     tokens: oneTimeTokens,
     accounts,
@@ -179,7 +183,23 @@ export function createServices(deps: ServiceDependencies) {
     transaction,
     passwordMinLength: config.passwords.minLength,
   });
+  const admin = new AdminService({
+    accounts,
+    lifecycle,
+    rbac,
+    sessions,
+    lockout,
+    mfa,
+    tokens: mailedTokens,
+    hasher,
+    outbox,
+    audit,
+    transaction,
+    clock,
+    passwordMinLength: config.passwords.minLength,
+  });
   return {
+    admin,
     adminBootstrap,
     audit,
     outbox,

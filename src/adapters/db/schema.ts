@@ -176,6 +176,9 @@ export const auditEvents = pgTable(
     check('audit_events_outcome_valid', sql`${t.outcome} IN ('success', 'failure')`),
     index('audit_events_subject_idx').on(t.subjectUserId, t.occurredAt, t.seq),
     index('audit_events_occurred_at_idx').on(t.occurredAt),
+    // The admin trail's filters: text_pattern_ops serves both `type = …` and `type LIKE 'auth.%'`.
+    index('audit_events_type_idx').on(t.type.op('text_pattern_ops'), t.occurredAt, t.seq),
+    index('audit_events_actor_idx').on(t.actorUserId, t.occurredAt, t.seq),
   ],
 );
 
@@ -184,6 +187,7 @@ export const ONE_TIME_TOKEN_PURPOSES = [
   'reset_password',
   'change_email',
   'mfa_challenge',
+  'invite',
 ] as const;
 export type OneTimeTokenPurpose = (typeof ONE_TIME_TOKEN_PURPOSES)[number];
 
@@ -213,7 +217,7 @@ export const oneTimeTokens = pgTable(
   (t) => [
     check(
       'one_time_tokens_purpose_valid',
-      sql`${t.purpose} IN ('verify_email', 'reset_password', 'change_email', 'mfa_challenge')`,
+      sql`${t.purpose} IN ('verify_email', 'reset_password', 'change_email', 'mfa_challenge', 'invite')`,
     ),
     index('one_time_tokens_user_purpose_idx').on(t.userId, t.purpose),
     index('one_time_tokens_email_purpose_idx').on(t.email, t.purpose),

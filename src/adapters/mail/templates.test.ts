@@ -37,4 +37,18 @@ describe('mail templates', () => {
       expect(mail.text).not.toContain('http');
     }
   });
+
+  it('an invitation carries the code, the link and its validity in days', () => {
+    const mail = renderMail('new@example.com', {
+      template: 'invite',
+      code: '550012',
+      link: 'https://id.example.com/reset-password?token=inv_1',
+      ttlDays: 7,
+    });
+    expect(mail.subject).toMatch(/invited/);
+    expect(mail.text).toContain('Your code: 550012');
+    expect(mail.text).toContain('https://id.example.com/reset-password?token=inv_1');
+    expect(mail.text).toContain('7 days');
+    expect(mail.html).toContain('href="https://id.example.com/reset-password?token=inv_1"');
+  });
 });

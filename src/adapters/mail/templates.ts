@@ -13,7 +13,8 @@ export type MailTemplate =
   | { template: 'password_reset' }
   | { template: 'account_locked'; lockedMinutes: number }
   | { template: 'mfa_enabled' }
-  | { template: 'mfa_disabled' };
+  | { template: 'mfa_disabled' }
+  | { template: 'invite'; code: string; link: string; ttlDays: number };
 
 export type MailTemplateName = MailTemplate['template'];
 
@@ -108,6 +109,17 @@ function content(mail: MailTemplate): Content {
           'Two-step verification was just turned off for your account: signing in now needs only the password.',
           SECURITY,
         ],
+      };
+    case 'invite':
+      return {
+        subject: 'You have been invited: choose your password',
+        paragraphs: [
+          'An administrator created an account for you. Choose your password with the link below, or with this code and your email address.',
+          `The link and the code expire in ${mail.ttlDays} days and work once. Choosing the password also confirms this email address.`,
+          'If you did not expect this invitation, you can ignore this mail; nobody can sign in without the password you choose.',
+        ],
+        code: mail.code,
+        link: { href: mail.link, label: 'Choose my password' },
       };
   }
 }

@@ -26,6 +26,15 @@ export interface LifecycleSettings {
   uniformResponseMs: number;
 }
 
+/** An invitation gives its addressee a week to choose a password. */
+export const INVITE_TTL_SECONDS = 7 * 86_400;
+
+/** Who erases an account other than its owner, and what they check in the erasing transaction. */
+export interface Eraser {
+  actorUserId: string;
+  guard: (tx: Tx) => Promise<void>;
+}
+
 export interface LifecycleDeps {
   users: UserRepository;
   tokens: OneTimeTokenService;
@@ -37,6 +46,8 @@ export interface LifecycleDeps {
   transaction: Transactor;
   audit: Pick<AuditService, 'record'>;
   settings: LifecycleSettings;
+  /** Removes what other modules keep about an account (MFA factor), in the erasing transaction. */
+  onErase?: (tx: Tx, userId: string) => Promise<void>;
 }
 
 export type ConfirmResult =
@@ -55,6 +66,27 @@ export class AccountLifecycle {
   async startVerification(tx: Tx, user: UserRow): Promise<void> {
     if (!user.email || user.emailVerifiedAt) return;
     await this.mailVerification(tx, user.id, user.email);
+  }
+
+  /**
+   * Within an admin-created account's transaction: mails an invitation whose link or code sets
+   * the first password through `POST /auth/password/reset` (see `resetPassword`).
+   */
+  async invite(tx: Tx, user: UserRow): Promise<void> {
+    if (!user.email) throw new Error('an invitation needs an email address');
+    const issued = await this.deps.tokens.issue(
+      tx,
+      user.id,
+      'invite',
+      user.email,
+      INVITE_TTL_SECONDS,
+    );
+    await this.deps.outbox.mail(tx, user.id, user.email, {
+      template: 'invite',
+      code: issued.code,
+      link: linkWithToken(this.deps.settings.passwordResetUrl, issued.token),
+      ttlDays: Math.round(INVITE_TTL_SECONDS / 86_400),
+    });
   }
 
   /** 202 whatever happens: nothing tells whether the address has an account. */
@@ -153,29 +185,48 @@ export class AccountLifecycle {
 
   /**
    * Sets a new password with a reset token or code, ends every session and mails a notice.
-   * It signs nobody in: the next login goes through every factor the account has.
+   * It signs nobody in: the next login goes through every factor the account has. An
+   * invitation's token or code works here too: it sets the first password and, the mail having
+   * reached its addressee, verifies the address.
    */
   async resetPassword(proof: Proof, newPassword: string, context: RequestContext): Promise<void> {
     const { tokens, users, sessions, outbox, hasher, clock, transaction } = this.deps;
-    const row = await tokens.resolve(normalizeProof(proof), ['reset_password']);
+    const row = await tokens.resolve(normalizeProof(proof), ['reset_password', 'invite']);
     const user = await users.findById(row.userId);
     if (!user || user.status !== 'active') throw errors.invalidOneTimeToken();
     this.checkPolicy(newPassword, user);
     const passwordHash = await hasher.hash(newPassword);
+    const invited = row.purpose === 'invite';
     await transaction(async (tx) => {
       await tokens.consume(tx, row);
-      await users.changePassword(tx, user.id, passwordHash, clock.now());
+      const now = clock.now();
+      await users.changePassword(tx, user.id, passwordHash, now);
       await sessions.revokeAllWithin(tx, user.id, 'password_reset');
       await outbox.event(tx, 'user.password_reset', user.id, { id: user.id });
-      if (user.email) {
+      if (invited) {
+        await this.verifyInvitedAddress(tx, user, row.email, now);
+      } else if (user.email) {
         await outbox.mail(tx, user.id, user.email, { template: 'password_reset' });
       }
     });
     await this.deps.audit.record(context, {
       type: 'password.reset_completed',
       subjectUserId: user.id,
-      detail: { sessions_ended: true },
+      detail: { sessions_ended: true, ...(invited ? { invite: true } : {}) },
     });
+  }
+
+  /** The invitation reached `mailedTo`: verified, if it is still the account's address. */
+  private async verifyInvitedAddress(tx: Tx, user: UserRow, mailedTo: string, now: Date) {
+    if (user.emailVerifiedAt || !user.email) return;
+    if (user.email.toLowerCase() !== mailedTo.toLowerCase()) return;
+    const verified = await this.deps.users.markEmailVerified(tx, user.id, user.email, now);
+    if (verified) {
+      await this.deps.outbox.event(tx, 'user.email_verified', user.id, {
+        id: user.id,
+        email: user.email,
+      });
+    }
   }
 
   /** Changes the password of a signed-in user; every other session ends. */
@@ -255,22 +306,41 @@ export class AccountLifecycle {
     });
   }
 
-  /**
-   * Deletes the account: personal data erased in place (email and username become free),
-   * sessions ended, tokens and undelivered mail dropped, `user.deleted` announced.
-   */
+  /** Deletes the owner's account once they confirm with their password (see `erase`). */
   async deleteAccount(user: UserRow, password: string, context: RequestContext): Promise<void> {
     await this.requirePassword(user, password);
+    if (!(await this.erase(user.id, context))) {
+      throw errors.invalidToken('The account no longer exists.');
+    }
+  }
+
+  /**
+   * Deletes the account: personal data erased in place (email and username become free),
+   * sessions ended, tokens, MFA factor and undelivered mail dropped, `user.deleted` announced,
+   * all in one transaction; false when there was no such account left to delete. An
+   * administrator's `guard` (the last-admin check) runs in that transaction and can undo it.
+   */
+  async erase(userId: string, context: RequestContext, by?: Eraser): Promise<boolean> {
     const { users, tokens, sessions, outbox, clock, transaction } = this.deps;
-    await transaction(async (tx) => {
-      const deleted = await users.anonymise(tx, user.id, clock.now());
-      if (!deleted) throw errors.invalidToken('The account no longer exists.');
-      await sessions.revokeAllWithin(tx, user.id, 'account_deleted');
-      await tokens.deleteForUser(tx, user.id);
-      await outbox.dropMailFor(tx, user.id);
-      await outbox.event(tx, 'user.deleted', user.id, { id: user.id });
+    const deleted = await transaction(async (tx) => {
+      if (!(await users.anonymise(tx, userId, clock.now()))) return false;
+      // After the account's row is taken, as the other admin actions do: one lock order.
+      await by?.guard(tx);
+      await sessions.revokeAllWithin(tx, userId, 'account_deleted');
+      await tokens.deleteForUser(tx, userId);
+      await this.deps.onErase?.(tx, userId);
+      await outbox.dropMailFor(tx, userId);
+      await outbox.event(tx, 'user.deleted', userId, { id: userId });
+      return true;
     });
-    await this.deps.audit.record(context, { type: 'user.deleted', subjectUserId: user.id });
+    if (deleted) {
+      await this.deps.audit.record(context, {
+        type: 'user.deleted',
+        subjectUserId: userId,
+        ...(by ? { actorUserId: by.actorUserId } : {}),
+      });
+    }
+    return deleted;
   }
 
   /**

@@ -5,6 +5,9 @@ import { users } from '../../adapters/db/schema.js';
 export type UserRow = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 export type ProfileChanges = Partial<Pick<UserRow, 'fullName' | 'username' | 'metadata'>>;
+/** What an administrator may change besides the profile. */
+export type AccountChanges = ProfileChanges &
+  Partial<Pick<UserRow, 'email' | 'emailVerifiedAt' | 'status'>>;
 
 /** The only code touching `users`. */
 export class UserRepository {
@@ -45,9 +48,15 @@ export class UserRepository {
     return (await this.byUsername.execute({ value: username }))[0];
   }
 
+  /** Reads the account and locks its row until the caller's transaction ends. */
+  async findForUpdate(tx: Executor, id: string): Promise<UserRow | undefined> {
+    const [row] = await tx.select().from(users).where(eq(users.id, id)).for('update');
+    return row;
+  }
+
   async update(
     id: string,
-    changes: ProfileChanges,
+    changes: AccountChanges,
     now: Date,
     executor: Executor = this.db,
   ): Promise<UserRow | undefined> {

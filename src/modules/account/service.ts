@@ -13,7 +13,7 @@ import {
 } from './identifiers.js';
 import type { RequestContext } from '../../request-context.js';
 import type { AuditService } from '../audit/service.js';
-import type { ProfileChanges, UserRepository, UserRow } from './repository.js';
+import type { AccountChanges, ProfileChanges, UserRepository, UserRow } from './repository.js';
 
 /** What the API shows of an account: the event snapshot plus metadata and timestamps. */
 export interface PublicUser extends UserSnapshot {
@@ -160,7 +160,8 @@ export class AccountService {
     return user && user.status !== 'deleted' ? user : undefined;
   }
 
-  async updateProfile(id: string, patch: ProfilePatch, context: RequestContext): Promise<UserRow> {
+  /** Checks a profile patch (the owner's or an administrator's); returns the column changes. */
+  profileChanges(patch: ProfilePatch): ProfileChanges {
     const changes: ProfileChanges = {};
     const problems: FieldError[] = [];
     if (patch.full_name !== undefined) changes.fullName = patch.full_name?.trim() || null;
@@ -180,6 +181,21 @@ export class AccountService {
       changes.metadata = patch.metadata;
     }
     if (problems.length > 0) throw errors.validationFailed(problems);
+    return changes;
+  }
+
+  /** Within the caller's transaction: the account, its row locked until the transaction ends. */
+  lockForChange(tx: Tx, id: string): Promise<UserRow | undefined> {
+    return this.deps.users.findForUpdate(tx, id);
+  }
+
+  /** Within the caller's transaction (who announces the change); undefined when there is no such account. */
+  changeWithin(tx: Tx, id: string, changes: AccountChanges): Promise<UserRow | undefined> {
+    return this.deps.users.update(id, changes, this.deps.clock.now(), tx);
+  }
+
+  async updateProfile(id: string, patch: ProfilePatch, context: RequestContext): Promise<UserRow> {
+    const changes = this.profileChanges(patch);
     const { users, clock, outbox, transaction } = this.deps;
     try {
       const updated = await transaction(async (tx) => {
@@ -210,7 +226,8 @@ export class AccountService {
   }
 }
 
-function conflictFrom(error: unknown) {
+/** The 409 for a unique identifier already taken, or undefined for any other error. */
+export function conflictFrom(error: unknown) {
   const constraint = uniqueViolation(error);
   if (!constraint) return undefined;
   const field = CONFLICT_FIELDS[constraint] ?? { field: 'email', message: 'is already in use' };

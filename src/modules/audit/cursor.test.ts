@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../errors.js';
-import { decodeCursor, encodeCursor } from './service.js';
+import { decodeCursor, encodeCursor, parseTypeFilter } from './service.js';
 
 describe('audit cursor', () => {
   it('round-trips the position of the last item', () => {
@@ -27,4 +27,26 @@ describe('audit cursor', () => {
     expect((error as AppError).code).toBe('validation_failed');
     expect((error as AppError).extra.errors?.[0]?.field).toBe('cursor');
   });
+});
+
+describe('audit type filter', () => {
+  it('reads an exact type, or a prefix ending in ".*"', () => {
+    expect(parseTypeFilter('auth.login_failed')).toEqual({ exact: 'auth.login_failed' });
+    expect(parseTypeFilter('auth.*')).toEqual({ prefix: 'auth.' });
+    expect(parseTypeFilter('user.roles_changed')).toEqual({ exact: 'user.roles_changed' });
+  });
+
+  it.each(['', '*', 'auth.', 'auth.%', "auth.*'", 'Auth.login', 'auth.*.x', 'a'.repeat(101)])(
+    'refuses %j as a 422 on the type field',
+    (raw) => {
+      let error: unknown;
+      try {
+        parseTypeFilter(raw);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).extra.errors?.[0]?.field).toBe('type');
+    },
+  );
 });

@@ -1,9 +1,27 @@
-import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database, Db } from '../../adapters/db/index.js';
 import { auditEvents } from '../../adapters/db/schema.js';
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, 'id' | 'seq'>;
+
+/** Where a page starts: just after this item (newest first). */
+export interface AuditPosition {
+  occurredAt: Date;
+  seq: number;
+}
+
+/** The administrators' filters; every one given must match. */
+export interface AuditFilter {
+  subjectUserId?: string;
+  actorUserId?: string;
+  /** An exact type, or every type starting with `prefix` (`auth.`). */
+  type?: { exact: string } | { prefix: string };
+  /** occurred_at >= since */
+  since?: Date;
+  /** occurred_at < until */
+  until?: Date;
+}
 
 /** Every login writes one row: a prepared statement, not a query rebuilt per call. */
 const INSERT_ONE = `
@@ -42,18 +60,38 @@ export class AuditRepository {
   listForSubject(
     subjectUserId: string,
     limit: number,
-    after?: { occurredAt: Date; seq: number },
+    after?: AuditPosition,
   ): Promise<AuditEventRow[]> {
-    const position = after
-      ? or(
-          lt(auditEvents.occurredAt, after.occurredAt),
-          and(eq(auditEvents.occurredAt, after.occurredAt), lt(auditEvents.seq, after.seq)),
-        )
-      : undefined;
+    return this.list({ subjectUserId }, limit, after);
+  }
+
+  /** Every account's events matching `filter`, newest first, keyset-paginated like above. */
+  list(filter: AuditFilter, limit: number, after?: AuditPosition): Promise<AuditEventRow[]> {
+    const conditions: (SQL | undefined)[] = [
+      filter.subjectUserId === undefined
+        ? undefined
+        : eq(auditEvents.subjectUserId, filter.subjectUserId),
+      filter.actorUserId === undefined
+        ? undefined
+        : eq(auditEvents.actorUserId, filter.actorUserId),
+      filter.type === undefined
+        ? undefined
+        : 'exact' in filter.type
+          ? eq(auditEvents.type, filter.type.exact)
+          : like(auditEvents.type, `${escapeLike(filter.type.prefix)}%`),
+      filter.since === undefined ? undefined : gte(auditEvents.occurredAt, filter.since),
+      filter.until === undefined ? undefined : lt(auditEvents.occurredAt, filter.until),
+      after
+        ? or(
+            lt(auditEvents.occurredAt, after.occurredAt),
+            and(eq(auditEvents.occurredAt, after.occurredAt), lt(auditEvents.seq, after.seq)),
+          )
+        : undefined,
+    ];
     return this.db
       .select()
       .from(auditEvents)
-      .where(and(eq(auditEvents.subjectUserId, subjectUserId), position))
+      .where(and(...conditions))
       .orderBy(desc(auditEvents.occurredAt), desc(auditEvents.seq))
       .limit(limit);
   }
@@ -66,4 +104,9 @@ export class AuditRepository {
       .returning({ one: sql<number>`1` });
     return deleted.length;
   }
+}
+
+/** `_` and `%` in a LIKE pattern match literally. */
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }

@@ -3,19 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import { principalOf } from '../../http/authenticate.js';
 import { bearerSecurity, problems } from '../../http/schemas.js';
-import { AUDIT_PAGE_MAX, type AuditService } from './service.js';
-
-const AuditEvent = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  type: Type.String(),
-  occurred_at: Type.String({ format: 'date-time' }),
-  outcome: Type.String(),
-  actor_id: Type.Union([Type.String(), Type.Null()]),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  user_agent: Type.Union([Type.String(), Type.Null()]),
-  request_id: Type.Union([Type.String(), Type.Null()]),
-  detail: Type.Record(Type.String(), Type.Unknown()),
-});
+import { AuditEventSchema, AuditPageQuery, toAuditEventBody } from './schemas.js';
+import type { AuditService } from './service.js';
 
 /**
  * GET /users/me/audit-events   your own security history, newest first
@@ -33,13 +22,10 @@ export function auditRoutes(deps: {
           tags: ['account'],
           summary: 'Your security history (logins, logouts, changes), newest first',
           security: bearerSecurity,
-          querystring: Type.Object({
-            limit: Type.Integer({ minimum: 1, maximum: AUDIT_PAGE_MAX, default: 50 }),
-            cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-          }),
+          querystring: Type.Object(AuditPageQuery),
           response: {
             200: Type.Object({
-              items: Type.Array(AuditEvent),
+              items: Type.Array(AuditEventSchema),
               next_cursor: Type.Union([Type.String(), Type.Null()]),
             }),
             ...problems(401, 422),
@@ -50,17 +36,7 @@ export function auditRoutes(deps: {
         const { limit, cursor } = request.query;
         const page = await deps.audit.listForUser(principalOf(request).userId, limit, cursor);
         return {
-          items: page.items.map((e) => ({
-            id: e.id,
-            type: e.type,
-            occurred_at: e.occurredAt.toISOString(),
-            outcome: e.outcome,
-            actor_id: e.actorUserId,
-            ip: e.ip,
-            user_agent: e.userAgent,
-            request_id: e.requestId,
-            detail: e.detail,
-          })),
+          items: page.items.map(toAuditEventBody),
           next_cursor: page.nextCursor,
         };
       },

@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js';
 import { errors } from '../../errors.js';
 import type { RequestContext } from '../../request-context.js';
-import type { AuditEventRow, AuditRepository } from './repository.js';
+import type { AuditEventRow, AuditFilter, AuditRepository } from './repository.js';
 import type { AuditEntry } from './types.js';
 
 export interface AuditPage {
@@ -47,9 +47,14 @@ export class AuditService {
     }
   }
 
-  async listForUser(userId: string, limit: number, cursor?: string): Promise<AuditPage> {
+  listForUser(userId: string, limit: number, cursor?: string): Promise<AuditPage> {
+    return this.list({ subjectUserId: userId }, limit, cursor);
+  }
+
+  /** A page of the events matching `filter`, newest first; `cursor` continues a listing. */
+  async list(filter: AuditFilter, limit: number, cursor?: string): Promise<AuditPage> {
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    const rows = await this.deps.audit.listForSubject(userId, limit + 1, after);
+    const rows = await this.deps.audit.list(filter, limit + 1, after);
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
@@ -75,4 +80,17 @@ export function decodeCursor(cursor: string): { occurredAt: Date; seq: number } 
     throw errors.validationFailed([{ field: 'cursor', message: 'is not a valid cursor' }]);
   }
   return { occurredAt, seq: Number(seq) };
+}
+
+/** `auth.login_failed` exactly, or `auth.*` for every type under `auth.`. */
+const TYPE_FILTER = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?$/;
+
+/** Reads the `type` filter of the admin trail; 422 on the `type` field when malformed. */
+export function parseTypeFilter(raw: string): NonNullable<AuditFilter['type']> {
+  if (raw.length > 100 || !TYPE_FILTER.test(raw)) {
+    throw errors.validationFailed([
+      { field: 'type', message: 'must be an event type, or a prefix ending in ".*" (auth.*)' },
+    ]);
+  }
+  return raw.endsWith('.*') ? { prefix: raw.slice(0, -1) } : { exact: raw };
 }

@@ -81,6 +81,12 @@ export class MfaRepository {
     return rows.length > 0;
   }
 
+  /** Account deletion: the factor, enabled or pending, and every backup code go. */
+  async deleteAllFor(tx: Executor, userId: string): Promise<void> {
+    await tx.delete(mfaFactors).where(eq(mfaFactors.userId, userId));
+    await tx.delete(backupCodes).where(eq(backupCodes.userId, userId));
+  }
+
   /** Replaces the user's backup codes with these hashes. */
   async replaceBackupCodes(tx: Executor, userId: string, hashes: string[], now: Date) {
     await tx.delete(backupCodes).where(eq(backupCodes.userId, userId));

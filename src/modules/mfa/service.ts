@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import QRCode from 'qrcode';
-import type { Database } from '../../adapters/db/index.js';
+import type { Database, Tx } from '../../adapters/db/index.js';
 import type { Transactor } from '../../adapters/db/transaction.js';
 import type { SealedBox } from '../../adapters/keys/index.js';
 import type { Metrics } from '../../adapters/telemetry/metrics.js';
@@ -172,22 +172,58 @@ export class MfaService {
     if (!(await this.checkCode(user.id, factor.secret, code))) {
       throw errors.invalidCredentials('The code is incorrect.');
     }
-    const { mfa, outbox, sessions, transaction } = this.deps;
-    let ended: string[] = [];
-    await transaction(async (tx) => {
-      if (!(await mfa.disable(tx, user.id))) throw errors.conflict('Two-step verification is off.');
-      await outbox.event(tx, 'user.mfa_disabled', user.id, { id: user.id });
-      if (user.email) await outbox.mail(tx, user.id, user.email, { template: 'mfa_disabled' });
-      if (endOtherSessions) {
-        ended = await sessions.revokeAllWithin(tx, user.id, 'mfa_disabled', currentSessionId);
-      }
-    });
+    const ended = await this.removeFactor(
+      user,
+      endOtherSessions ? { keepSessionId: currentSessionId } : null,
+    );
     await this.deps.audit.record(context, {
       type: 'mfa.disabled',
       subjectUserId: user.id,
       detail: { other_sessions_ended: ended },
     });
     this.deps.metrics.mfaEvents.inc({ event: 'disabled' });
+  }
+
+  /**
+   * An administrator removes the factor of someone who lost it (no code asked): the owner is
+   * told by mail and signs in with the password alone from now on. 409 when MFA is off.
+   */
+  async reset(actorUserId: string, user: UserRow, context: RequestContext): Promise<void> {
+    await this.removeFactor(user, null);
+    await this.deps.audit.record(context, {
+      type: 'mfa.reset',
+      actorUserId,
+      subjectUserId: user.id,
+    });
+    this.deps.metrics.mfaEvents.inc({ event: 'reset' });
+  }
+
+  /** Account deletion, within its transaction: nothing of the factor survives. */
+  forgetWithin(tx: Tx, userId: string): Promise<void> {
+    return this.deps.mfa.deleteAllFor(tx, userId);
+  }
+
+  /**
+   * Turns the enabled factor off with `user.mfa_disabled` and a notice to the owner, ending
+   * the other sessions when asked; returns the ended session ids.
+   */
+  private async removeFactor(
+    user: UserRow,
+    endSessions: { keepSessionId: string } | null,
+  ): Promise<string[]> {
+    const { mfa, outbox, sessions, transaction } = this.deps;
+    return transaction(async (tx) => {
+      if (!(await mfa.disable(tx, user.id))) throw errors.conflict('Two-step verification is off.');
+      await outbox.event(tx, 'user.mfa_disabled', user.id, { id: user.id });
+      if (user.email) await outbox.mail(tx, user.id, user.email, { template: 'mfa_disabled' });
+      return endSessions
+        ? sessions.revokeAllWithin(tx, user.id, 'mfa_disabled', endSessions.keepSessionId)
+        : [];
+    });
+  }
+
+  isEnabled(userId: string): Promise<boolean> {
+    return this.deps.mfa.isEnabled(userId);
   }
 
   async remainingBackupCodes(userId: string): Promise<number> {

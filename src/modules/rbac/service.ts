@@ -221,17 +221,7 @@ export class RbacService {
    * each role added or removed; nobody removes their own `admin`, nor the last active admin's.
    */
   async setUserRoles(actor: Actor, userId: string, names: string[]): Promise<string[]> {
-    const wanted = [...new Set(names)].sort();
-    const problems: FieldError[] = [];
-    if (wanted.length > MAX_ROLES_PER_USER) {
-      problems.push({ field: 'roles', message: `at most ${MAX_ROLES_PER_USER} roles` });
-    }
-    const existing = await this.deps.roles.existing(wanted);
-    const unknown = wanted.filter((name) => !existing.includes(name));
-    if (unknown.length > 0) {
-      problems.push({ field: 'roles', message: `unknown role(s): ${unknown.join(', ')}` });
-    }
-    if (problems.length > 0) throw errors.validationFailed(problems);
+    const wanted = await this.knownRoles(names);
     const user = await this.deps.accounts.getById(userId);
     if (!user || user.status === 'deleted') throw errors.notFound('There is no such account.');
 
@@ -263,6 +253,63 @@ export class RbacService {
       subjectUserId: userId,
       detail: { roles: wanted, previous_roles: previous },
     });
+    return wanted;
+  }
+
+  /**
+   * Checks the roles an administrator gives a new account: known, and within the actor's own
+   * permissions (403 otherwise). Returns them with the default role, deduplicated and sorted.
+   */
+  async assignableRoles(actorUserId: string, names: string[]): Promise<string[]> {
+    const wanted = await this.knownRoles([...names, DEFAULT_ROLE]);
+    const added = wanted.filter((name) => name !== DEFAULT_ROLE);
+    const touched = await this.deps.roles.permissionsOfRoles(added);
+    const escalation = await this.escalationProblems(actorUserId, touched);
+    if (escalation.length > 0) throw errors.forbidden(escalation[0]!.message);
+    return wanted;
+  }
+
+  /**
+   * Within the transaction that creates `userId`: gives it `roles` (checked by
+   * `assignableRoles`) with `user.roles_changed`; returns the roles it held before.
+   */
+  async grantWithin(
+    tx: Tx,
+    actorUserId: string,
+    userId: string,
+    roles: string[],
+  ): Promise<string[]> {
+    const { outbox, clock } = this.deps;
+    const before = await this.deps.roles.replaceUserRoles(
+      tx,
+      userId,
+      roles,
+      actorUserId,
+      clock.now(),
+    );
+    if (before.join() !== roles.join()) {
+      await outbox.event(tx, 'user.roles_changed', userId, {
+        id: userId,
+        roles,
+        previous_roles: before,
+      });
+    }
+    return before;
+  }
+
+  /** `names` deduplicated and sorted; 422 on the `roles` field for unknown ones or too many. */
+  private async knownRoles(names: string[]): Promise<string[]> {
+    const wanted = [...new Set(names)].sort();
+    const problems: FieldError[] = [];
+    if (wanted.length > MAX_ROLES_PER_USER) {
+      problems.push({ field: 'roles', message: `at most ${MAX_ROLES_PER_USER} roles` });
+    }
+    const existing = await this.deps.roles.existing(wanted);
+    const unknown = wanted.filter((name) => !existing.includes(name));
+    if (unknown.length > 0) {
+      problems.push({ field: 'roles', message: `unknown role(s): ${unknown.join(', ')}` });
+    }
+    if (problems.length > 0) throw errors.validationFailed(problems);
     return wanted;
   }
 

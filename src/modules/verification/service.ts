@@ -26,18 +26,22 @@ export class OneTimeTokenService {
     private readonly deps: { tokens: OneTimeTokenRepository; clock: Clock; ttlSeconds: number },
   ) {}
 
-  /** Issues a token (replacing the user's live one of the same purpose) in the caller's transaction. */
+  /**
+   * Issues a token (replacing the user's live one of the same purpose) in the caller's
+   * transaction; it lives `ttlSeconds`, the configured code lifetime unless given.
+   */
   async issue(
     tx: Executor,
     userId: string,
     purpose: OneTimeTokenPurpose,
     email: string,
+    ttlSeconds = this.deps.ttlSeconds,
   ): Promise<IssuedToken> {
     const now = this.deps.clock.now();
     const id = randomUUID();
     const token = randomBytes(32).toString('base64url');
     const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
-    const expiresAt = new Date(now.getTime() + this.deps.ttlSeconds * 1000);
+    const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
     await this.deps.tokens.replace(
       tx,
       {
