@@ -138,8 +138,13 @@ export function createServices(deps: ServiceDependencies) {
       passwordMinLength: config.passwords.minLength,
       uniformResponseMs: UNIFORM_RESPONSE_MS,
     },
-    // A deleted account keeps no MFA factor or backup code.
-    onErase: (tx, userId): Promise<void> => mfa.forgetWithin(tx, userId),
+    // The last active admin cannot delete their own account either; a deleted account keeps
+    // no MFA factor, backup code or role.
+    onErase: async (tx, userId): Promise<void> => {
+      await rbac.assertAdminRemains(tx, userId);
+      await mfa.forgetWithin(tx, userId);
+      await rbac.forgetWithin(tx, userId);
+    },
   });
   const auth = new AuthService({
     accounts,

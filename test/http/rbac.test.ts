@@ -342,6 +342,36 @@ describe('RBAC', () => {
       }
     });
 
+    it('the last active admin cannot delete their own account; a deleted account keeps no role', async () => {
+      const own = await buildTestApp();
+      try {
+        const admin = await loginAsAdmin(own);
+        const refused = await call(own.app, 'DELETE', '/users/me', admin.accessToken, {
+          password: admin.account.password,
+        });
+        expectProblem(refused, 409, 'conflict');
+        expect((await get(own.app, '/users/me', admin.accessToken)).statusCode).toBe(200);
+
+        const second = await loginAsAdmin(own);
+        const deleted = await call(own.app, 'DELETE', '/users/me', admin.accessToken, {
+          password: admin.account.password,
+        });
+        expect(deleted.statusCode, deleted.body).toBe(204);
+        const database = await own.db.open();
+        const left = await database.query<{ role_name: string }>(
+          'test_roles_left',
+          'SELECT role_name FROM user_roles WHERE user_id = $1',
+          [admin.user.id],
+        );
+        expect(left).toEqual([]);
+        expect(json(await get(own.app, '/auth/userinfo', second.accessToken)).roles).toContain(
+          'admin',
+        );
+      } finally {
+        await own.close();
+      }
+    });
+
     it('two admins demoting each other at once: exactly one succeeds', async () => {
       const own = await buildTestApp();
       try {

@@ -78,10 +78,11 @@ export function accountRoutes(deps: {
         preHandler: authenticate,
         schema: {
           tags,
-          summary: 'Delete your account (personal data erased, sessions ended)',
+          summary:
+            'Delete your account (personal data erased, sessions ended); refused for the last active admin',
           security: bearerSecurity,
           body: DeleteBody,
-          response: { 204: { type: 'null' }, ...problems(400, 401, 403, 422) },
+          response: { 204: { type: 'null' }, ...problems(400, 401, 403, 409, 422) },
         },
       },
       async (request, reply) => {

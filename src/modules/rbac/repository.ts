@@ -167,6 +167,10 @@ export class RoleRepository {
     return before;
   }
 
+  async revokeAll(tx: Executor, userId: string): Promise<void> {
+    await tx.delete(userRoles).where(eq(userRoles.userId, userId));
+  }
+
   async grant(
     tx: Executor,
     userId: string,

@@ -93,6 +93,11 @@ export class RbacService {
     return this.deps.roles.lockAdminRole(tx);
   }
 
+  /** Takes every role from an account being erased, in the caller's transaction. */
+  forgetWithin(tx: Tx, userId: string): Promise<void> {
+    return this.deps.roles.revokeAll(tx, userId);
+  }
+
   /** Whether any active account holds `admin`. */
   async adminExists(tx: Tx): Promise<boolean> {
     return (await this.deps.roles.countActiveAdmins(tx, null)) > 0;
