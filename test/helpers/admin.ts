@@ -1,5 +1,5 @@
 import { RoleRepository } from '../../src/modules/rbac/repository.js';
-import { json, newAccount, post, type TestApp } from './app.js';
+import { json, post, registerAndLogin, type TestApp } from './app.js';
 
 /** Gives `userId` these roles (besides the ones held), straight in the database. */
 export async function grantRoles(t: TestApp, userId: string, roles: string[]): Promise<void> {
@@ -10,22 +10,17 @@ export async function grantRoles(t: TestApp, userId: string, roles: string[]): P
   });
 }
 
-/** Registers a fresh account holding `roles` and logs it in (the roles are in its token). */
+/** Registers a fresh account holding `roles`, logged in with a token that carries them. */
 export async function loginWithRoles(t: TestApp, roles: string[]) {
-  const account = newAccount();
-  const registered = await post(t.app, '/auth/register', account);
-  if (registered.statusCode !== 201) throw new Error(`register failed: ${registered.body}`);
-  const user = json(registered).user as { id: string; email: string };
-  await grantRoles(t, user.id, roles);
-  const login = await post(t.app, '/auth/login', {
-    identifier: account.email,
-    password: account.password,
-  });
-  if (login.statusCode !== 200) throw new Error(`login failed: ${login.body}`);
-  const body = json(login);
+  const registered = await registerAndLogin(t.app);
+  await grantRoles(t, registered.user.id, roles);
+  // The `roles` claim is read at refresh: the new token names the granted roles.
+  const refreshed = await post(t.app, '/auth/refresh', { refresh_token: registered.refreshToken });
+  if (refreshed.statusCode !== 200) throw new Error(`refresh failed: ${refreshed.body}`);
+  const body = json(refreshed);
   return {
-    account,
-    user,
+    account: registered.account,
+    user: registered.user as { id: string; email: string },
     accessToken: body.access_token as string,
     refreshToken: body.refresh_token as string,
   };

@@ -1,20 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { UserRow } from '../account/repository.js';
 import { toPublicUser } from '../account/service.js';
+import { UserSchema } from '../../http/schemas.js';
 
-/** An account as administrators see it: the profile plus status details and roles. */
+/** An account as administrators see it: the profile plus its roles. */
 export const AdminUserSchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
-    email: Type.Union([Type.String(), Type.Null()]),
-    username: Type.Union([Type.String(), Type.Null()]),
-    full_name: Type.Union([Type.String(), Type.Null()]),
-    email_verified: Type.Boolean(),
+    ...UserSchema.properties,
     status: Type.String({ description: 'active | locked | disabled | deleted' }),
-    metadata: Type.Record(Type.String(), Type.Unknown()),
     roles: Type.Array(Type.String()),
-    created_at: Type.String({ format: 'date-time' }),
-    updated_at: Type.String({ format: 'date-time' }),
   },
   { $id: 'AdminUser' },
 );
