@@ -73,19 +73,43 @@ export const users = pgTable(
       .where(sql`${t.emailVerifiedAt} IS NULL`),
     // Prefix search `lower(key) LIKE 'abc%'`: text_pattern_ops compares byte-wise whatever the
     // collation, which is what lets the planner turn the LIKE into an index range. The
-    // expressions must stay identical to the ones the directory queries with.
-    index('users_email_prefix_idx').using('btree', sql`lower(${t.email}::text) text_pattern_ops`),
+    // expressions must stay identical to the ones the directory queries with. Each carries
+    // what a page needs (created_at, id), the default status filter and the column itself
+    // (PostgreSQL rechecks the LIKE on it), so a prefix's matches come from the index alone.
+    index('users_email_prefix_idx').using(
+      'btree',
+      sql`lower(${t.email}::text) text_pattern_ops`,
+      t.createdAt,
+      t.id,
+      t.status,
+      t.email,
+    ),
     index('users_username_prefix_idx').using(
       'btree',
       sql`lower(${t.username}::text) text_pattern_ops`,
+      t.createdAt,
+      t.id,
+      t.status,
+      t.username,
     ),
-    index('users_full_name_prefix_idx').using('btree', sql`lower(${t.fullName}) text_pattern_ops`),
+    index('users_full_name_prefix_idx').using(
+      'btree',
+      sql`lower(${t.fullName}) text_pattern_ops`,
+      t.createdAt,
+      t.id,
+      t.status,
+      t.fullName,
+    ),
     // The name after its first word: "smi" finds "John Smith", "ann" finds "Mary Ann Smith".
-    // (substr/strpos rather than a regexp: the filter runs per row when the planner scans by
-    // date for a common prefix, and a regexp costs four times as much.)
+    // (substr/strpos rather than a regexp: the filter runs per row when the directory walks
+    // the newest accounts, and a regexp costs four times as much.)
     index('users_full_name_rest_prefix_idx').using(
       'btree',
       sql`substr(lower(${t.fullName}), strpos(${t.fullName}, ' ') + 1) text_pattern_ops`,
+      t.createdAt,
+      t.id,
+      t.status,
+      t.fullName,
     ),
   ],
 );

@@ -13,10 +13,9 @@ const RARE_ROLE_HOLDERS = 10_000;
  * How many of the newest accounts a search tests one by one before it asks the indexes: a
  * short walk (most searches are either common prefixes, done within it, or rare ones, which
  * find almost nothing in it), then a longer one only when the short walk found enough matches
- * to expect a page from it. Tuned on a million accounts (bench:admin).
+ * to expect two pages from it. Tuned on a million accounts (bench:admin).
  */
-const WALKS = [2_000, 25_000];
-const NO_LIMIT = 2 ** 31 - 1;
+const WALKS = [2_000, 10_000];
 
 export interface DirectoryFilter {
   /** Case-insensitive prefix of the email, the username, the full name or its second word on. */
@@ -116,7 +115,8 @@ export class UserDirectory {
    * rare (a million entries for a handful of matches); collecting every match through the
    * prefix indexes is the reverse. Its cost model cannot tell where the line falls (a prefix
    * matching 0.2% sits inside its statistics' error), so we bound the walk ourselves (WALKS)
-   * and, when it holds less than a page, collect every match.
+   * and, when it holds less than a page, collect the matches key by key: each prefix index
+   * carries created_at, id, status and its key, so that reads no table rows at all.
    */
   private async pageIds(
     conditions: SQL[],
@@ -138,22 +138,25 @@ export class UserDirectory {
       const walked = await this.newestMatching(conditions, holds, q, walk, count);
       if (walked.length === count) return walked;
       const next = this.walks[index + 1];
-      // Matches found so far, scaled to the next walk: too few for a page, skip to the indexes.
-      if (next === undefined || (walked.length * next) / walk < count) break;
+      // Matches found so far, scaled to the next walk: unless that promises two pages, the
+      // prefix is rare enough (under ~1% of accounts) for the indexes to be quicker.
+      if (next === undefined || (walked.length * next) / walk < 2 * count) break;
     }
-    const matches = this.db
-      .select({ id: users.id, createdAt: users.createdAt })
-      .from(users)
-      .where(and(...conditions, prefixSearch(q, users), holds?.(users.id)))
-      // A limit nothing reaches: it keeps the ORDER BY below from being pushed into this
-      // subquery, where the planner could choose the date walk again.
-      .limit(NO_LIMIT)
-      .as('matches');
-    const rows = await this.db
-      .select({ id: matches.id })
-      .from(matches)
-      .orderBy(desc(matches.createdAt), desc(matches.id))
-      .limit(count);
+    // Each key's newest `count` matches, from its index alone; then the newest of those.
+    // OFFSET 0 keeps each ORDER BY out of its subquery, where the planner could otherwise
+    // pick the date walk again.
+    const perKey = searchConditions(q, users).map(
+      (matches) =>
+        sql`(SELECT id, created_at FROM (
+               SELECT ${users.id} AS id, ${users.createdAt} AS created_at FROM ${users}
+               WHERE ${and(...conditions, matches, holds?.(users.id))} OFFSET 0
+             ) AS key_matches ORDER BY created_at DESC, id DESC LIMIT ${count})`,
+    );
+    const result = await this.db.execute(
+      sql`SELECT id FROM (${sql.join(perKey, sql` UNION `)}) AS matches
+          ORDER BY created_at DESC, id DESC LIMIT ${count}`,
+    );
+    const rows = (result as unknown as { rows: { id: string }[] }).rows;
     return rows.map((row) => row.id);
   }
 
@@ -247,13 +250,18 @@ interface SearchKeys {
  * the statement is planned with its values.
  */
 function prefixSearch(q: string, keys: SearchKeys): SQL {
+  return or(...searchConditions(q, keys))!;
+}
+
+/** One condition per searchable key; see `prefixSearch`. */
+function searchConditions(q: string, keys: SearchKeys): SQL[] {
   const pattern = sql`lower(${`${escapeLike(q)}%`}::text)`;
-  return or(
+  return [
     sql`lower(${keys.email}::text) LIKE ${pattern}`,
     sql`lower(${keys.username}::text) LIKE ${pattern}`,
     sql`lower(${keys.fullName}) LIKE ${pattern}`,
     sql`substr(lower(${keys.fullName}), strpos(${keys.fullName}, ' ') + 1) LIKE ${pattern}`,
-  )!;
+  ];
 }
 
 /** `%`, `_` and the escape character itself match literally (LIKE's default escape is `\`). */
