@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { SQL, SQLWrapper } from 'drizzle-orm';
 import type { Database, Db } from '../../adapters/db/index.js';
 import { userRoles, users, type UserStatus } from '../../adapters/db/schema.js';
@@ -16,6 +16,25 @@ const RARE_ROLE_HOLDERS = 10_000;
  * to expect two pages from it. Tuned on a million accounts (bench:admin).
  */
 const WALKS = [2_000, 10_000];
+
+/**
+ * The rows of a page by id, newest first, with their roles (one primary-key probe per row) and
+ * `created_at` to the microsecond for the cursor (a JS Date would round it and repeat rows
+ * across pages). Its plan never depends on the values: a prepared statement, planned once.
+ */
+const PAGE_ROWS = `
+SELECT u.id AS "id", u.email AS "email", u.username AS "username", u.full_name AS "fullName",
+       u.status AS "status", u.email_verified_at AS "emailVerifiedAt",
+       u.password_hash AS "passwordHash", u.metadata AS "metadata",
+       u.created_at AS "createdAt", u.updated_at AS "updatedAt",
+       to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "position",
+       ARRAY(SELECT ur.role_name FROM user_roles ur WHERE ur.user_id = u.id ORDER BY ur.role_name)
+         AS "roles"
+FROM users u
+WHERE u.id = ANY($1::uuid[])
+ORDER BY u.created_at DESC, u.id DESC`;
+
+type PageRow = UserRow & { position: string; roles: string[] };
 
 export interface DirectoryFilter {
   /** Case-insensitive prefix of the email, the username, the full name or its second word on. */
@@ -60,10 +79,12 @@ export interface DirectoryPosition {
  */
 export class UserDirectory {
   private readonly db: Db;
+  private readonly database: Database;
   private readonly walks: number[];
   private readonly rareRoleHolders: number;
   constructor(database: Database, options: { walks?: number[]; rareRoleHolders?: number } = {}) {
     this.db = database.db;
+    this.database = database;
     this.walks = options.walks ?? WALKS;
     this.rareRoleHolders = options.rareRoleHolders ?? RARE_ROLE_HOLDERS;
   }
@@ -82,26 +103,22 @@ export class UserDirectory {
     }
     const ids = await this.pageIds(conditions, holds, filter.q, limit + 1);
     if (ids.length === 0) return { items: [], nextCursor: null };
-    const rows = await this.db
-      .select({
-        user: users,
-        // Microseconds survive here; a JS Date would round them and repeat rows across pages.
-        position: sql<string>`to_char(${users.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
-        // The page's roles in the same statement: one primary-key probe per row of the page.
-        roles: sql<
-          string[]
-        >`ARRAY(SELECT ${userRoles.roleName} FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} ORDER BY ${userRoles.roleName})`,
-      })
-      .from(users)
-      .where(inArray(users.id, ids))
-      .orderBy(desc(users.createdAt), desc(users.id));
+    const rows = (await this.database.query<PageRow>('directory_page', PAGE_ROWS, [ids])).map(
+      (row) => ({
+        ...row,
+        // The drivers differ in how raw statements return timestamps: Dates either way.
+        createdAt: new Date(row.createdAt),
+        updatedAt: new Date(row.updatedAt),
+        emailVerifiedAt: row.emailVerifiedAt === null ? null : new Date(row.emailVerifiedAt),
+      }),
+    );
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return {
-      items: items.map((row) => ({ user: row.user, roles: row.roles })),
+      items: items.map(({ position: _position, roles, ...user }) => ({ user, roles })),
       nextCursor:
         rows.length > limit && last
-          ? encodeDirectoryCursor({ createdAt: last.position, id: last.user.id })
+          ? encodeDirectoryCursor({ createdAt: last.position, id: last.id })
           : null,
     };
   }
