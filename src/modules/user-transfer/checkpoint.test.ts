@@ -8,20 +8,12 @@ import {
   isCommitted,
   markCommitted,
   readCheckpoint,
+  startingCheckpoint,
   writeCheckpoint,
   type Checkpoint,
 } from './checkpoint.js';
 
-const fresh = (): Checkpoint => ({
-  input: '/data/users.jsonl',
-  size: 100,
-  line: 0,
-  committedAhead: [],
-  imported: 0,
-  rejected: {},
-  elapsedMs: 0,
-  completed: false,
-});
+const fresh = (): Checkpoint => startingCheckpoint('/data/users.jsonl', 100);
 
 describe('import checkpoint', () => {
   it('advances the committed prefix only over consecutive batches', () => {

@@ -22,6 +22,20 @@ export interface Checkpoint {
   completed: boolean;
 }
 
+/** Where a first run over `input` (of `size` bytes) starts. */
+export function startingCheckpoint(input: string, size: number): Checkpoint {
+  return {
+    input,
+    size,
+    line: 0,
+    committedAhead: [],
+    imported: 0,
+    rejected: {},
+    elapsedMs: 0,
+    completed: false,
+  };
+}
+
 export function defaultCheckpointPath(input: string): string {
   return `${input}.import-state.json`;
 }

@@ -12,6 +12,7 @@ import {
   markCommitted,
   readCheckpoint,
   removeCheckpoint,
+  startingCheckpoint,
   writeCheckpoint,
   type Checkpoint,
 } from './checkpoint.js';
@@ -110,16 +111,8 @@ export async function importUsers(
   const progress = createProgress(deps.progress, source.totalBytes);
   const started = performance.now();
 
-  const state: Checkpoint = previous ?? {
-    input: path.resolve(options.file),
-    size: source.totalBytes,
-    line: 0,
-    committedAhead: [],
-    imported: 0,
-    rejected: {},
-    elapsedMs: 0,
-    completed: false,
-  };
+  const state: Checkpoint =
+    previous ?? startingCheckpoint(path.resolve(options.file), source.totalBytes);
   const startLine = state.line;
   const resumed = previous ? structuredClone(previous) : undefined;
   let pending: Pending = { users: [], rejections: [], afterLine: startLine, lastLine: startLine };
