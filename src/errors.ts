@@ -24,6 +24,12 @@ export class AppError extends Error {
     super(message, { cause: extra.cause });
     this.name = 'AppError';
   }
+
+  /** One line for a terminal or a log: each field with its message, or the detail. */
+  summary(): string {
+    const fields = this.extra.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
+    return fields || this.message;
+  }
 }
 
 type Factory = (detail?: string, extra?: AppError['extra']) => AppError;

@@ -61,8 +61,7 @@ async function bootstrapAdmin(
     }
   } catch (error) {
     if (error instanceof AppError) {
-      const fields = error.extra.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
-      throw new Error(`ADMIN_EMAIL/ADMIN_PASSWORD: ${fields || error.message}`, { cause: error });
+      throw new Error(`ADMIN_EMAIL/ADMIN_PASSWORD: ${error.summary()}`, { cause: error });
     }
     throw error;
   }

@@ -65,8 +65,7 @@ export async function adminCommand(config: Config, args: string[]): Promise<numb
     return 0;
   } catch (error) {
     if (error instanceof AppError) {
-      const fields = error.extra.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
-      process.stderr.write(`admin create: ${fields || error.message}\n`);
+      process.stderr.write(`admin create: ${error.summary()}\n`);
       return 2;
     }
     throw error;
