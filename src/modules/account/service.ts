@@ -184,14 +184,22 @@ export class AccountService {
     return changes;
   }
 
-  /** Within the caller's transaction: the account, its row locked until the transaction ends. */
-  lockForChange(tx: Tx, id: string): Promise<UserRow | undefined> {
-    return this.deps.users.findForUpdate(tx, id);
+  /** The account, unless it is missing or deleted (404). */
+  async requireExisting(id: string): Promise<UserRow> {
+    return existing(await this.deps.users.findById(id));
   }
 
-  /** Within the caller's transaction (who announces the change); undefined when there is no such account. */
-  changeWithin(tx: Tx, id: string, changes: AccountChanges): Promise<UserRow | undefined> {
-    return this.deps.users.update(id, changes, this.deps.clock.now(), tx);
+  /**
+   * Within the caller's transaction: the account (404 when missing or deleted), its row locked
+   * until the transaction ends.
+   */
+  async lockExisting(tx: Tx, id: string): Promise<UserRow> {
+    return existing(await this.deps.users.findForUpdate(tx, id));
+  }
+
+  /** Within the caller's transaction (who announces the change); 404 when there is no such account. */
+  async changeWithin(tx: Tx, id: string, changes: AccountChanges): Promise<UserRow> {
+    return existing(await this.deps.users.update(id, changes, this.deps.clock.now(), tx));
   }
 
   async updateProfile(id: string, patch: ProfilePatch, context: RequestContext): Promise<UserRow> {
@@ -224,6 +232,11 @@ export class AccountService {
   setPasswordHash(id: string, passwordHash: string): Promise<void> {
     return this.deps.users.setPasswordHash(id, passwordHash);
   }
+}
+
+function existing(user: UserRow | undefined): UserRow {
+  if (!user || user.status === 'deleted') throw errors.notFound('There is no such account.');
+  return user;
 }
 
 /** The 409 for a unique identifier already taken, or undefined for any other error. */

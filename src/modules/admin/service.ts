@@ -174,8 +174,7 @@ export class AdminService {
     let user: UserRow;
     try {
       user = await transaction(async (tx) => {
-        const before = await accounts.lockForChange(tx, id);
-        if (!before || before.status === 'deleted') throw notFound();
+        const before = await accounts.lockExisting(tx, id);
         const emailChanged = newEmail !== undefined && newEmail !== before.email;
         if (emailChanged) changes.email = newEmail;
         const now = clock.now();
@@ -199,7 +198,6 @@ export class AdminService {
         if (disabling) await rbac.assertAdminRemains(tx, id);
 
         const after = await accounts.changeWithin(tx, id, changes);
-        if (!after) throw notFound();
         await outbox.event(tx, 'user.updated', id, { ...toSnapshot(after), changed: fields });
         if (emailChanged) {
           await outbox.event(tx, 'user.email_changed', id, {
@@ -249,15 +247,13 @@ export class AdminService {
     if (id === actor.userId) throw errors.conflict('You cannot lock your own account.');
     const { accounts, rbac, sessions, outbox, transaction } = this.deps;
     const result = await transaction(async (tx) => {
-      const before = await accounts.lockForChange(tx, id);
-      if (!before || before.status === 'deleted') throw notFound();
+      const before = await accounts.lockExisting(tx, id);
       if (before.status === 'locked') return { user: before, ended: null };
       if (before.status === 'disabled') {
         throw errors.conflict('The account is disabled; enable it before locking it.');
       }
       await rbac.assertAdminRemains(tx, id);
       const after = await accounts.changeWithin(tx, id, { status: 'locked' });
-      if (!after) throw notFound();
       const ended = await sessions.revokeAllWithin(tx, id, 'account_locked');
       await outbox.event(tx, 'user.locked', id, {
         id,
@@ -285,8 +281,7 @@ export class AdminService {
   async unlock(actor: Actor, id: string): Promise<UserWithRoles> {
     const { accounts, outbox, transaction } = this.deps;
     const { user, statusChanged } = await transaction(async (tx) => {
-      const before = await accounts.lockForChange(tx, id);
-      if (!before || before.status === 'deleted') throw notFound();
+      const before = await accounts.lockExisting(tx, id);
       if (before.status === 'disabled') {
         throw errors.conflict('The account is disabled, not locked; enable it with PATCH.');
       }
@@ -294,7 +289,6 @@ export class AdminService {
         before.status === 'locked'
           ? await accounts.changeWithin(tx, id, { status: 'active' })
           : before;
-      if (!after) throw notFound();
       await outbox.event(tx, 'user.unlocked', id, { id });
       return { user: after, statusChanged: before.status === 'locked' };
     });
@@ -312,7 +306,7 @@ export class AdminService {
 
   /** Ends every session of the account; returns their ids. */
   async endSessions(actor: Actor, id: string): Promise<string[]> {
-    await this.requireUser(id);
+    await this.deps.accounts.requireExisting(id);
     const reason = 'admin_revoked';
     const ended = await this.deps.sessions.revokeAll(id, reason);
     await this.deps.audit.record(actor.context, {
@@ -326,14 +320,8 @@ export class AdminService {
 
   /** Removes a lost second factor (409 when MFA is off); the owner gets a security notice. */
   async resetMfa(actor: Actor, id: string): Promise<void> {
-    const user = await this.requireUser(id);
+    const user = await this.deps.accounts.requireExisting(id);
     await this.deps.mfa.reset(actor.userId, user, actor.context);
-  }
-
-  private async requireUser(id: string): Promise<UserRow> {
-    const user = await this.deps.accounts.getById(id);
-    if (!user || user.status === 'deleted') throw notFound();
-    return user;
   }
 }
 

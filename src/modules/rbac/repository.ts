@@ -6,7 +6,7 @@ export type RoleRow = typeof roles.$inferSelect;
 
 export interface RoleWithPermissions extends RoleRow {
   permissions: string[];
-  /** Accounts holding the role (deleted ones excluded). */
+  /** Accounts holding the role (an erased account holds none). */
   members: number;
 }
 
@@ -50,16 +50,19 @@ export class RoleRepository {
     return rows.map((row) => row.permission);
   }
 
-  async list(executor: Executor = this.db): Promise<RoleWithPermissions[]> {
+  /** Every role, or the one named `name`, with its permissions and member count. */
+  async list(executor: Executor = this.db, name?: string): Promise<RoleWithPermissions[]> {
     const rows = await executor
       .select({
         role: roles,
         permissions: sql<
           string[]
         >`coalesce((SELECT array_agg(rp.permission ORDER BY rp.permission) FROM role_permissions rp WHERE rp.role_name = ${roles.name}), '{}')`,
-        members: sql<number>`(SELECT count(*)::int FROM user_roles ur JOIN users u ON u.id = ur.user_id WHERE ur.role_name = ${roles.name} AND u.status <> 'deleted')`,
+        // Erasing an account takes its roles, so every holder is an account that exists.
+        members: sql<number>`(SELECT count(*)::int FROM user_roles ur WHERE ur.role_name = ${roles.name})`,
       })
       .from(roles)
+      .where(name === undefined ? undefined : eq(roles.name, name))
       .orderBy(asc(roles.name));
     return rows.map((row) => ({
       ...row.role,
@@ -69,7 +72,7 @@ export class RoleRepository {
   }
 
   async find(name: string, executor: Executor = this.db): Promise<RoleWithPermissions | undefined> {
-    return (await this.list(executor)).find((role) => role.name === name);
+    return (await this.list(executor, name))[0];
   }
 
   /** The subset of `names` that exist. */

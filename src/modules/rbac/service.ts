@@ -39,7 +39,7 @@ export class RbacService {
   constructor(
     private readonly deps: {
       roles: RoleRepository;
-      accounts: Pick<AccountService, 'getById'>;
+      accounts: Pick<AccountService, 'requireExisting'>;
       audit: Pick<AuditService, 'record'>;
       outbox: Outbox;
       transaction: Transactor;
@@ -53,8 +53,7 @@ export class RbacService {
 
   /** Roles of an account that must exist (404 otherwise). */
   async rolesOfExisting(userId: string): Promise<string[]> {
-    const user = await this.deps.accounts.getById(userId);
-    if (!user || user.status === 'deleted') throw errors.notFound('There is no such account.');
+    await this.deps.accounts.requireExisting(userId);
     return this.rolesOf(userId);
   }
 
@@ -76,15 +75,9 @@ export class RbacService {
    * `user.roles_changed`. False when it already held it.
    */
   async grantAdmin(tx: Tx, userId: string): Promise<boolean> {
-    const { roles, outbox, clock } = this.deps;
-    const before = await roles.roleNamesIn(tx, userId);
+    const before = await this.deps.roles.roleNamesIn(tx, userId);
     if (before.includes(ADMIN_ROLE)) return false;
-    await roles.grant(tx, userId, ADMIN_ROLE, null, clock.now());
-    await outbox.event(tx, 'user.roles_changed', userId, {
-      id: userId,
-      roles: [...before, ADMIN_ROLE].sort(),
-      previous_roles: before,
-    });
+    await this.grantWithin(tx, null, userId, [...before, ADMIN_ROLE].sort());
     return true;
   }
 
@@ -200,8 +193,7 @@ export class RbacService {
   async deleteRole(actor: Actor, name: string): Promise<void> {
     const role = await this.getRole(name);
     if (role.builtIn) throw errors.conflict(`The built-in role "${name}" cannot be deleted.`);
-    const problems = await this.escalationProblems(actor.userId, role.permissions);
-    if (problems.length > 0) throw errors.forbidden(problems[0]!.message);
+    await this.refuseBeyondReach(actor.userId, role.permissions);
     try {
       await this.deps.transaction((tx) => this.deps.roles.delete(tx, name));
     } catch (error) {
@@ -227,30 +219,23 @@ export class RbacService {
    */
   async setUserRoles(actor: Actor, userId: string, names: string[]): Promise<string[]> {
     const wanted = await this.knownRoles(names);
-    const user = await this.deps.accounts.getById(userId);
-    if (!user || user.status === 'deleted') throw errors.notFound('There is no such account.');
+    await this.deps.accounts.requireExisting(userId);
 
     const current = await this.rolesOf(userId);
     const added = wanted.filter((name) => !current.includes(name));
     const removed = current.filter((name) => !wanted.includes(name));
     if (added.length === 0 && removed.length === 0) return current;
-    const touchedPermissions = await this.deps.roles.permissionsOfRoles([...added, ...removed]);
-    const escalation = await this.escalationProblems(actor.userId, touchedPermissions);
-    if (escalation.length > 0) throw errors.forbidden(escalation[0]!.message);
+    await this.refuseBeyondReach(
+      actor.userId,
+      await this.deps.roles.permissionsOfRoles([...added, ...removed]),
+    );
     if (removed.includes(ADMIN_ROLE) && userId === actor.userId) {
       throw errors.conflict('You cannot remove your own admin role; ask another admin.');
     }
 
-    const { roles, outbox, clock, transaction } = this.deps;
-    const previous = await transaction(async (tx) => {
+    const previous = await this.deps.transaction(async (tx) => {
       if (removed.includes(ADMIN_ROLE)) await this.assertAdminRemains(tx, userId);
-      const before = await roles.replaceUserRoles(tx, userId, wanted, actor.userId, clock.now());
-      await outbox.event(tx, 'user.roles_changed', userId, {
-        id: userId,
-        roles: wanted,
-        previous_roles: before,
-      });
-      return before;
+      return this.grantWithin(tx, actor.userId, userId, wanted);
     });
     await this.deps.audit.record(actor.context, {
       type: 'user.roles_changed',
@@ -268,19 +253,17 @@ export class RbacService {
   async assignableRoles(actorUserId: string, names: string[]): Promise<string[]> {
     const wanted = await this.knownRoles([...names, DEFAULT_ROLE]);
     const added = wanted.filter((name) => name !== DEFAULT_ROLE);
-    const touched = await this.deps.roles.permissionsOfRoles(added);
-    const escalation = await this.escalationProblems(actorUserId, touched);
-    if (escalation.length > 0) throw errors.forbidden(escalation[0]!.message);
+    await this.refuseBeyondReach(actorUserId, await this.deps.roles.permissionsOfRoles(added));
     return wanted;
   }
 
   /**
-   * Within the transaction that creates `userId`: gives it `roles` (checked by
-   * `assignableRoles`) with `user.roles_changed`; returns the roles it held before.
+   * Within the caller's transaction: sets exactly `roles` (already checked) as the account's
+   * roles, announcing `user.roles_changed` when they differ; returns the roles it held before.
    */
   async grantWithin(
     tx: Tx,
-    actorUserId: string,
+    actorUserId: string | null,
     userId: string,
     roles: string[],
   ): Promise<string[]> {
@@ -316,6 +299,12 @@ export class RbacService {
     }
     if (problems.length > 0) throw errors.validationFailed(problems);
     return wanted;
+  }
+
+  /** 403 when the actor could not grant or revoke every one of `patterns` themselves. */
+  private async refuseBeyondReach(actorId: string, patterns: string[]): Promise<void> {
+    const [problem] = await this.escalationProblems(actorId, patterns);
+    if (problem) throw errors.forbidden(problem.message);
   }
 
   /** What of `patterns` the actor could not grant themselves, as field errors. */
