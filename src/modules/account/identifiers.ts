@@ -1,3 +1,5 @@
+import addFormatsPlugin from 'ajv-formats';
+
 /**
  * Usernames: NFKC-normalized letters and digits of any script plus `.`, `_`, `-`, starting with
  * a letter or digit, 3–32 characters. No `@`, so a login identifier is an email exactly when it
@@ -19,6 +21,17 @@ export function usernameProblem(username: string): string | undefined {
 
 export function normalizeEmail(raw: string): string {
   return raw.normalize('NFKC').trim();
+}
+
+// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
+const formats = addFormatsPlugin as unknown as { get(name: 'email', mode: 'full'): RegExp };
+/** The pattern of the API schemas' `format: 'email'`: every way in accepts the same addresses. */
+const EMAIL_FORMAT = formats.get('email', 'full');
+export const EMAIL_MAX_LENGTH = 254;
+
+export function emailProblem(email: string): string | undefined {
+  if (email.length <= EMAIL_MAX_LENGTH && EMAIL_FORMAT.test(email)) return undefined;
+  return 'must be a valid email address';
 }
 
 export type Identifier = { kind: 'email'; value: string } | { kind: 'username'; value: string };

@@ -1,6 +1,10 @@
-import addFormatsPlugin from 'ajv-formats';
 import { recognizeHash } from '../auth/legacy-hashes.js';
-import { normalizeEmail, normalizeUsername, usernameProblem } from '../account/identifiers.js';
+import {
+  emailProblem,
+  normalizeEmail,
+  normalizeUsername,
+  usernameProblem,
+} from '../account/identifiers.js';
 import { MAX_METADATA_BYTES } from '../account/service.js';
 
 /**
@@ -51,13 +55,6 @@ export interface ImportedUser {
 export type RowCheck =
   { ok: true; user: ImportedUser } | { ok: false; reason: RejectReason; message: string };
 
-// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
-const formats = addFormatsPlugin as unknown as {
-  get(name: 'email', mode: 'full'): RegExp;
-};
-/** The very pattern the API's `format: 'email'` uses, so import accepts what registration does. */
-const EMAIL_FORMAT = formats.get('email', 'full');
-const EMAIL_MAX_LENGTH = 254;
 const FULL_NAME_MAX_LENGTH = 200;
 const MAX_ROLES = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -93,7 +90,7 @@ export function checkRow(raw: unknown, now: Date): RowCheck {
     return reject('missing_identifier', 'an email or a username is required');
   }
   const email = rawEmail === null ? null : normalizeEmail(rawEmail);
-  if (email !== null && (email.length > EMAIL_MAX_LENGTH || !EMAIL_FORMAT.test(email))) {
+  if (email !== null && emailProblem(email)) {
     return reject('invalid_email', 'email must be a valid email');
   }
   const username = rawUsername === null ? null : normalizeUsername(rawUsername);
