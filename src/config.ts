@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { emailProblem } from './modules/account/identifiers.js';
 
 /**
  * Configuration is read from the environment once, validated as a whole, frozen and passed
@@ -386,7 +387,7 @@ function readBootstrapAdmin(r: EnvReader): Config['bootstrapAdmin'] {
     r.problems.push('ADMIN_EMAIL: needs ADMIN_PASSWORD (or ADMIN_PASSWORD_FILE) as well');
     return undefined;
   }
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email) || email.length > 254) {
+  if (emailProblem(email)) {
     r.problems.push('ADMIN_EMAIL: must be an email address');
     return undefined;
   }

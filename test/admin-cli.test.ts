@@ -137,6 +137,12 @@ describe('gatehouse admin create', () => {
     const noPassword = await runCli(['admin', 'create', '--email', 'a@example.com'], t.env);
     expect(noPassword.code).toBe(2);
     expect(noPassword.stderr).toContain('no password');
+    const badEmail = await runCli(['admin', 'create', '--email', 'not-an-address'], {
+      ...t.env,
+      ADMIN_PASSWORD: PASSWORD,
+    });
+    expect(badEmail.code).toBe(2);
+    expect(badEmail.stderr).toBe('admin create: email: must be a valid email address\n');
     const unknown = await runCli(['admin', 'delete'], t.env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('usage: gatehouse admin create');

@@ -6,6 +6,7 @@ import type { Outbox } from '../events/outbox.js';
 import type { UserSnapshot } from '../events/types.js';
 import { errors, type FieldError } from '../../errors.js';
 import {
+  emailProblem,
   normalizeEmail,
   normalizeUsername,
   parseIdentifier,
@@ -93,6 +94,9 @@ export class AccountService {
     if (!email && !username) {
       problems.push({ field: 'email', message: 'an email or a username is required' });
     }
+    // The HTTP schemas check this too; the CLI and start-up (ADMIN_EMAIL) come in here only.
+    const badEmail = email === null ? undefined : emailProblem(email);
+    if (badEmail) problems.push({ field: 'email', message: badEmail });
     if (username !== null) {
       const problem = usernameProblem(username);
       if (problem) problems.push({ field: 'username', message: problem });
