@@ -580,9 +580,9 @@ export type RateLimitRule = NonNullable<RateLimitPair['ip']>;
 
 export { ConfigError } from './config/read.js';
 
-/** Variables that may be given as `<NAME>_FILE` (mounted secrets). */
-export function fileSecretNames(): string[] {
-  return CONFIG.leaves.filter((leaf) => leaf.envVar.secret).map((leaf) => leaf.envVar.name);
+/** Variables that may be given as `<NAME>_FILE` (mounted secrets), family instances included. */
+export function fileSecretNames(env: Record<string, string | undefined> = {}): string[] {
+  return CONFIG.secretNames(env);
 }
 
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */

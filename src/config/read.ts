@@ -7,7 +7,14 @@ import {
 } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
-import { isEnvSchema, type EnvSchema, type EnvVar, type SectionInfo } from './variables.js';
+import {
+  isEnvSchema,
+  isFamilySchema,
+  type EnvFamily,
+  type EnvSchema,
+  type EnvVar,
+  type SectionInfo,
+} from './variables.js';
 
 /** Every bad variable, one line each (`NAME: what is wrong`), so all are fixed in one go. */
 export class ConfigError extends Error {
@@ -38,6 +45,16 @@ export interface Leaf {
   /** JSON pointer of the value in the schema's object, as in TypeBox errors. */
   readonly pointer: string;
   readonly section: SectionInfo & { readonly key: string };
+  /** A member of a family: the leaf is a template, named `IDP_<ID>_CLIENT_ID` in the reference. */
+  readonly family?: {
+    readonly info: EnvFamily;
+    /** Path of the family's record in the config. */
+    readonly path: readonly string[];
+    /** Path of the member inside one instance. */
+    readonly member: readonly string[];
+    /** The member's own name, e.g. `CLIENT_ID`. */
+    readonly suffix: string;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -49,24 +66,44 @@ export function leavesOf(schema: TObject): Leaf[] {
     const info = key ? (schema.properties[key] as { section?: SectionInfo }).section : undefined;
     return info && { ...info, key: key! };
   };
-  const walk = (node: TSchema, path: string[], section: Leaf['section'] | undefined): void => {
+  const walk = (
+    node: TSchema,
+    path: string[],
+    section: Leaf['section'] | undefined,
+    family?: { info: EnvFamily; path: string[] },
+  ): void => {
     if (isEnvSchema(node)) {
       const listedIn = section ?? sectionNamed(node.envVar.section);
       if (!listedIn) throw new Error(`config schema: ${node.envVar.name} is outside a section`);
+      const suffix = node.envVar.name;
       leaves.push({
-        envVar: node.envVar,
+        envVar: family
+          ? { ...node.envVar, name: `${family.info.prefix}${family.info.placeholder}_${suffix}` }
+          : node.envVar,
         schema: node,
         path,
         pointer: `/${path.join('/')}`,
         section: listedIn,
+        ...(family && {
+          family: { ...family, member: path.slice(family.path.length), suffix },
+        }),
       });
+      return;
+    }
+    if (isFamilySchema(node)) {
+      const members = Object.values(
+        (node as { patternProperties?: object }).patternProperties ?? {},
+      );
+      walk(members[0] as TSchema, path, section, { info: node.envFamily, path });
       return;
     }
     const properties = (node as Partial<TObject>).properties;
     if (!properties) throw new Error(`config schema: /${path.join('/')} is not a variable`);
     const info = (node as { section?: SectionInfo }).section;
     const here = info ? { ...info, key: path.join('.') } : section;
-    for (const [key, child] of Object.entries(properties)) walk(child, [...path, key], here);
+    for (const [key, child] of Object.entries(properties)) {
+      walk(child, [...path, key], here, family);
+    }
   };
   walk(schema, [], undefined);
   return leaves;
@@ -179,7 +216,24 @@ interface Compiled<S extends TObject> {
   readonly byPointer: ReadonlyMap<string, Leaf>;
   /** Position of each variable name (aliases included) in the reference: problems sort by it. */
   readonly order: ReadonlyMap<string, number>;
+  readonly families: readonly CompiledFamily[];
 }
+
+interface CompiledFamily {
+  readonly info: EnvFamily;
+  readonly path: readonly string[];
+  readonly members: readonly Leaf[];
+  /** Matches `<prefix><ID>_<suffix>` (and `…_FILE`), capturing the ID and the suffix. */
+  readonly pattern: RegExp;
+  readonly index: number;
+}
+
+/** The variables of one read: the schema's, plus one set per family instance found in env. */
+type Active = Pick<Compiled<TObject>, 'byName' | 'byPointer' | 'order'> & {
+  readonly records: readonly (readonly string[])[];
+};
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * A configuration schema and its cross-field rules. The validator is compiled on first use,
@@ -201,7 +255,8 @@ export class EnvConfig<S extends TObject> {
 
   /** Reads and validates `env`; throws a ConfigError listing every problem. */
   read(env: Env): StaticDecode<S> {
-    const { check, byName, byPointer, order } = this.compile();
+    const { check } = this.compile();
+    const { byName, byPointer, order, records } = this.activeFor(env);
     const problems: Problem[] = [];
     const setAs = new Map<string, string>(); // leaf name → the name it was set under
     const badLeaves = new Set<string>();
@@ -249,6 +304,7 @@ export class EnvConfig<S extends TObject> {
     }
 
     const encoded: Record<string, unknown> = {};
+    for (const record of records) setAt(encoded, record, {});
     for (const leaf of byName.values()) setAt(encoded, leaf.path, resolve(leaf));
 
     if (!check.Check(encoded)) {
@@ -293,7 +349,18 @@ export class EnvConfig<S extends TObject> {
     const leaves = leavesOf(this.schema);
     const byName = new Map<string, Leaf>();
     const order = new Map<string, number>();
+    const families = new Map<
+      string,
+      { info: EnvFamily; path: readonly string[]; members: Leaf[]; index: number }
+    >();
     for (const [index, leaf] of leaves.entries()) {
+      if (leaf.family) {
+        const key = leaf.family.path.join('/');
+        const found = families.get(key) ?? { ...leaf.family, members: [], index };
+        found.members.push(leaf);
+        families.set(key, found);
+        continue;
+      }
       for (const name of [leaf.envVar.name, ...(leaf.envVar.aliases ?? [])]) {
         if (order.has(name)) throw new Error(`config schema: ${name} is declared twice`);
         order.set(name, index);
@@ -304,10 +371,61 @@ export class EnvConfig<S extends TObject> {
       check: TypeCompiler.Compile(this.schema),
       leaves,
       byName,
-      byPointer: new Map(leaves.map((leaf) => [leaf.pointer, leaf])),
+      byPointer: new Map([...byName.values()].map((leaf) => [leaf.pointer, leaf])),
       order,
+      families: [...families.values()].map((family) => {
+        const suffixes = family.members
+          .map((leaf) => leaf.family!.suffix)
+          .sort((a, b) => b.length - a.length)
+          .map(escapeRegExp);
+        return {
+          ...family,
+          pattern: new RegExp(
+            `^${escapeRegExp(family.info.prefix)}([A-Z0-9]+(?:_[A-Z0-9]+)*?)_(${suffixes.join('|')})(?:_FILE)?$`,
+          ),
+        };
+      }),
     };
     return this.compiled;
+  }
+
+  /** Names of the variables that may be given as `<NAME>_FILE`, family instances in env included. */
+  secretNames(env: Env): string[] {
+    return [...this.activeFor(env).byName.values()]
+      .filter((leaf) => leaf.envVar.secret)
+      .map((leaf) => leaf.envVar.name);
+  }
+
+  private activeFor(env: Env): Active {
+    const compiled = this.compile();
+    if (compiled.families.length === 0) return { ...compiled, records: [] };
+    const byName = new Map(compiled.byName);
+    const byPointer = new Map(compiled.byPointer);
+    const order = new Map(compiled.order);
+    for (const family of compiled.families) {
+      const ids = new Set<string>();
+      for (const [key, value] of Object.entries(env)) {
+        const match = family.pattern.exec(key);
+        if (match && value?.trim()) ids.add(match[1]!);
+      }
+      for (const id of [...ids].sort()) {
+        for (const member of family.members) {
+          const name = `${family.info.prefix}${id}_${member.family!.suffix}`;
+          const path = [...family.path, id.toLowerCase(), ...member.family!.member];
+          const leaf: Leaf = {
+            envVar: { ...member.envVar, name, aliases: [] },
+            schema: member.schema,
+            path,
+            pointer: `/${path.join('/')}`,
+            section: member.section,
+          };
+          byName.set(name, leaf);
+          byPointer.set(leaf.pointer, leaf);
+          order.set(name, family.index);
+        }
+      }
+    }
+    return { byName, byPointer, order, records: compiled.families.map((f) => f.path) };
   }
 }
 

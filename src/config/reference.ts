@@ -90,6 +90,9 @@ export function renderReference(
     const { title, doc } = group[0]!.section;
     parts.push('', `## ${title}`, '');
     if (doc) parts.push(doc, '');
+    for (const familyDoc of new Set(group.flatMap((leaf) => leaf.family?.info.doc ?? []))) {
+      parts.push(familyDoc, '');
+    }
     parts.push(
       table(
         ['Variable', 'Default', 'Allowed', 'Description'],

@@ -7,6 +7,7 @@ import {
   type TObject,
   type TOptional,
   type TProperties,
+  type TRecord,
   type TSchema,
   type TString,
   type TTransform,
@@ -213,4 +214,47 @@ export function rate(
     allowedDoc: '`count/duration` (s, m, h) or `0`',
     ...options,
   });
+}
+
+/** What a `family` schema carries: its members are named `<prefix><ID>_<member name>`. */
+export interface EnvFamily {
+  /** E.g. `IDP_`: `IDP_GOOGLE_CLIENT_ID` is member `CLIENT_ID` of instance `google`. */
+  readonly prefix: string;
+  /** How the reference names an instance, e.g. `<ID>`. */
+  readonly placeholder: string;
+  /** A sentence for the reference, above the members. */
+  readonly doc: string;
+}
+
+export interface FamilySchema extends TSchema {
+  envFamily: EnvFamily;
+}
+
+export function isFamilySchema(schema: TSchema): schema is FamilySchema {
+  return typeof (schema as Partial<FamilySchema>).envFamily === 'object';
+}
+
+/**
+ * A family of variables sharing a prefix, e.g. one identity provider per `IDP_<ID>_*` set:
+ * `family('IDP_', {doc}, { clientId: text('CLIENT_ID', …), … })` reads every
+ * `IDP_<ID>_CLIENT_ID` … into `Record<id, {clientId, …}>`, the id in lower case (`<ID>` is
+ * letters, digits and inner `_`). Members are built with the helpers above, named by their
+ * suffix; each instance is validated like any variable. Rules see the record, so "an instance
+ * needs both X and Y" is a rule.
+ */
+export function family<P extends TProperties>(
+  prefix: string,
+  options: { doc: string; placeholder?: string },
+  members: P,
+): TRecord<TString, TObject<P>> {
+  const schema = Type.Record(
+    Type.String({ pattern: '^[a-z0-9]+(_[a-z0-9]+)*$' }),
+    Type.Object(members, { additionalProperties: false }),
+  );
+  const envFamily: EnvFamily = {
+    prefix,
+    placeholder: options.placeholder ?? '<ID>',
+    doc: options.doc,
+  };
+  return Object.assign(schema, { envFamily });
 }

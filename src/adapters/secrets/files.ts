@@ -11,7 +11,7 @@ type Env = Record<string, string | undefined>;
 export async function readFileSecrets(
   env: Env,
   /** The variables marked `secret` in the config schema. */
-  names: readonly string[] = fileSecretNames(),
+  names: readonly string[] = fileSecretNames(env),
 ): Promise<{ env: Env; problems: string[] }> {
   const resolved: Env = { ...env };
   const problems: string[] = [];
