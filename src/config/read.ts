@@ -310,7 +310,12 @@ export class EnvConfig<S extends TObject> {
     if (!check.Check(encoded)) {
       for (const error of check.Errors(encoded)) {
         const leaf = leafAt(byPointer, error.path);
-        if (!leaf || badLeaves.has(leaf.envVar.name)) continue;
+        if (!leaf) {
+          // Only a schema mistake gets here (a value no variable holds); never pass it silently.
+          problems.push({ variable: error.path, message: describe(error) });
+          continue;
+        }
+        if (badLeaves.has(leaf.envVar.name)) continue;
         badLeaves.add(leaf.envVar.name);
         const name = setAs.get(leaf.envVar.name) ?? leaf.envVar.name;
         const text =
