@@ -75,13 +75,14 @@ describe('lifecycle configuration', () => {
       WORKER_IN_PROCESS: 'maybe',
       REQUIRE_EMAIL_VERIFICATION: 'sure',
     });
+    // In the order of the configuration reference.
     expect(found.map((line) => line.split(':')[0])).toEqual([
-      'NOTIFICATION_SERVICE_URL',
-      'MAIL_FROM',
-      'AMQP_EXCHANGE',
       'REQUIRE_EMAIL_VERIFICATION',
       'VERIFICATION_CODE_TTL_MINUTES',
+      'MAIL_FROM',
+      'NOTIFICATION_SERVICE_URL',
       'AMQP_URL',
+      'AMQP_EXCHANGE',
       'OUTBOX_MAX_ATTEMPTS',
       'WORKER_IN_PROCESS',
     ]);

@@ -1,18 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { fileSecretNames } from '../../config.js';
 
 type Env = Record<string, string | undefined>;
-
-/** Variables that may instead be read from a mounted file named by `<NAME>_FILE`. */
-export const FILE_SECRETS = [
-  'DATABASE_URL',
-  'JWT_SECRET_KEY',
-  'KEY_ENCRYPTION_KEY',
-  'SMTP_URL',
-  'REDIS_URL',
-  'AMQP_URL',
-  'SENTRY_DSN',
-  'ADMIN_PASSWORD',
-] as const;
 
 /**
  * Replaces each `<NAME>_FILE` by `<NAME>` holding the file's content (one trailing newline
@@ -21,7 +10,8 @@ export const FILE_SECRETS = [
  */
 export async function readFileSecrets(
   env: Env,
-  names: readonly string[] = FILE_SECRETS,
+  /** The variables marked `secret` in the config schema. */
+  names: readonly string[] = fileSecretNames(env),
 ): Promise<{ env: Env; problems: string[] }> {
   const resolved: Env = { ...env };
   const problems: string[] = [];

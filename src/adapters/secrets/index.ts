@@ -1,13 +1,8 @@
-import { ConfigError, loadConfig, type Config } from '../../config.js';
+import { CONFIG, ConfigError, loadConfig, type Config } from '../../config.js';
 import { SecretError, databaseUrlFrom, fetchDatabaseCredentials } from './aws.js';
 import { readFileSecrets } from './files.js';
 
 type Env = Record<string, string | undefined>;
-
-const set = (env: Env, name: string) => (env[name]?.trim() ?? '') !== '';
-
-/** node-postgres `sslmode` values accepted for a URL built from the secret. */
-const SSL_MODES = ['disable', 'no-verify', 'require', 'verify-full'];
 
 /**
  * Resolves secrets kept outside the environment, then validates the whole configuration once:
@@ -18,39 +13,54 @@ const SSL_MODES = ['disable', 'no-verify', 'require', 'verify-full'];
 export async function loadConfigWithSecrets(env: Env = process.env): Promise<Config> {
   const files = await readFileSecrets(env);
   const problems = [...files.problems];
-  const resolved = files.env;
+  let config: Config | undefined;
+  try {
+    config = loadConfig(files.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
 
-  const secretName = resolved.USER_SERVICE_SECRET_NAME?.trim();
-  if (secretName) {
-    const region = resolved.AWS_REGION?.trim() || resolved.AWS_DEFAULT_REGION?.trim();
-    const sslMode = resolved.DATABASE_SSLMODE?.trim().toLowerCase() || undefined;
-    if (sslMode && !SSL_MODES.includes(sslMode)) {
-      problems.push(`DATABASE_SSLMODE: must be one of ${SSL_MODES.join(', ')}`);
-    } else if (set(env, 'DATABASE_URL') || set(env, 'DATABASE_URL_FILE')) {
-      problems.push(
-        'USER_SERVICE_SECRET_NAME: cannot be combined with DATABASE_URL or DATABASE_URL_FILE; set only one of them',
-      );
-    } else if (!region) {
-      problems.push('AWS_REGION: is required with USER_SERVICE_SECRET_NAME');
-    } else {
-      try {
-        const credentials = await fetchDatabaseCredentials({ secretName, region });
-        resolved.DATABASE_URL =
-          databaseUrlFrom(credentials) + (sslMode ? `?sslmode=${sslMode}` : '');
-      } catch (error) {
-        if (!(error instanceof SecretError)) throw error;
-        problems.push(`USER_SERVICE_SECRET_NAME: ${error.message}`);
-      }
+  // The secret is read even when other variables are wrong, so every problem shows at once.
+  const secret = config?.databaseSecret ?? secretSettings(files.env);
+  let databaseUrl: string | undefined;
+  if (secret?.name !== undefined && secret.region !== undefined) {
+    try {
+      const credentials = await fetchDatabaseCredentials({
+        secretName: secret.name,
+        region: secret.region,
+      });
+      databaseUrl =
+        databaseUrlFrom(credentials) + (secret.sslMode ? `?sslmode=${secret.sslMode}` : '');
+    } catch (error) {
+      if (!(error instanceof SecretError)) throw error;
+      problems.push(`USER_SERVICE_SECRET_NAME: ${error.message}`);
     }
   }
 
-  let config: Config;
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  if (databaseUrl === undefined) return config;
+  return Object.freeze({
+    ...config,
+    database: Object.freeze({ ...config.database, url: databaseUrl }),
+  });
+}
+
+/**
+ * The Secrets Manager settings validated on their own (with DATABASE_URL, which excludes
+ * them), for when the rest of the configuration is wrong; undefined when they are wrong too.
+ */
+function secretSettings(env: Env): Config['databaseSecret'] | undefined {
+  const names = CONFIG.leaves
+    .filter((leaf) => leaf.section.key === 'databaseSecret')
+    .flatMap((leaf) => [leaf.envVar.name, ...(leaf.envVar.aliases ?? [])]);
+  const own = Object.fromEntries(
+    [...names, 'DATABASE_URL'].map((name) => [name, env[name]] as const),
+  );
   try {
-    config = loadConfig(resolved);
+    return loadConfig(own).databaseSecret;
   } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError([...problems, ...error.problems]);
+    if (error instanceof ConfigError) return undefined;
     throw error;
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
 }
