@@ -167,7 +167,6 @@ export async function buildApp(
     box: deps.box,
     mailLimiter: deps.mailLimiter,
     metrics,
-    onAuditError: (error) => app.log.error({ err: error }, 'audit event not recorded'),
   });
   const { accounts, rbac, sessions, lifecycle, auth, mfa, audit, admin } = services;
   const authenticate = createAuthenticate({ signer, sessions });

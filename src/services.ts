@@ -13,6 +13,7 @@ import { AuditRepository } from './modules/audit/repository.js';
 import { AuditService } from './modules/audit/service.js';
 import type { PasswordHasher } from './modules/auth/password-hasher.js';
 import { AuthService } from './modules/auth/service.js';
+import { DomainEvents } from './modules/events/domain-events.js';
 import { Outbox } from './modules/events/outbox.js';
 import { OutboxRepository } from './modules/events/repository.js';
 import { LoginFailureRepository } from './modules/lockout/repository.js';
@@ -47,8 +48,6 @@ export interface ServiceDependencies {
   /** Per-address limit of verification and reset mails; in-memory by default. */
   mailLimiter?: AddressLimiter;
   metrics: Metrics;
-  /** Where a failed audit write is reported (the action itself still stands). */
-  onAuditError?: (error: unknown) => void;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -64,33 +63,24 @@ export function createServices(deps: ServiceDependencies) {
     audit: new AuditRepository(database),
     clock,
     retentionDays: protection.auditRetentionDays,
-    onError: deps.onAuditError,
   });
   const { lifecycle: lifecycleConfig } = config;
   const transaction = transactorFor(database.db);
   const outbox = new Outbox({ outbox: new OutboxRepository(database.db), clock, box: box });
+  const events = new DomainEvents({ outbox, audit, transaction });
   const users = new UserRepository(database);
-  const accounts: AccountService = new AccountService({
-    users,
-    clock,
-    outbox,
-    transaction,
-    audit,
-    onCreate: (tx, user): Promise<void> => rbac.grantDefaultRole(tx, user.id),
-  });
-  const rbac: RbacService = new RbacService({
+  const accounts = new AccountService({ users, clock, events, transaction });
+  const rbac = new RbacService({
     roles: new RoleRepository(database),
     accounts,
-    audit,
-    outbox,
+    events,
     transaction,
     clock,
   });
   const sessions = new SessionService({
     sessions: new SessionRepository(database),
     clock,
-    audit,
-    outbox,
+    events,
     transaction,
     settings: {
       refreshTokenTtlSeconds: config.tokens.refreshTokenTtlSeconds,
@@ -119,7 +109,7 @@ export function createServices(deps: ServiceDependencies) {
     users,
     tokens: mailedTokens,
     sessions,
-    outbox,
+    events,
     hasher,
     limiter:
       mailLimiter ??
@@ -130,20 +120,12 @@ export function createServices(deps: ServiceDependencies) {
       }),
     clock,
     transaction,
-    audit,
     settings: {
       publicUrl: config.http.publicUrl,
       passwordResetUrl: lifecycleConfig.passwordResetUrl,
       codeTtlSeconds: lifecycleConfig.codeTtlSeconds,
       passwordMinLength: config.passwords.minLength,
       uniformResponseMs: UNIFORM_RESPONSE_MS,
-    },
-    // The last active admin cannot delete their own account either; a deleted account keeps
-    // no MFA factor, backup code or role.
-    onErase: async (tx, userId): Promise<void> => {
-      await rbac.assertAdminRemains(tx, userId);
-      await mfa.forgetWithin(tx, userId);
-      await rbac.forgetWithin(tx, userId);
     },
   });
   const auth = new AuthService({
@@ -155,7 +137,8 @@ export function createServices(deps: ServiceDependencies) {
     metrics,
     passwordMinLength: config.passwords.minLength,
     lockout,
-    audit,
+    events,
+    transaction,
     requireEmailVerification: lifecycleConfig.requireEmailVerification,
     roles: rbac,
     secondFactor: new MfaChallenges({
@@ -165,15 +148,14 @@ export function createServices(deps: ServiceDependencies) {
       db: database.db,
     }),
   });
-  const mfa: MfaService = new MfaService({
+  const mfa = new MfaService({
     mfa: mfaFactors,
     tokens: oneTimeTokens,
     accounts,
     auth,
     sessions,
     hasher,
-    outbox,
-    audit,
+    events,
     transaction,
     clock,
     metrics,
@@ -184,7 +166,7 @@ export function createServices(deps: ServiceDependencies) {
     accounts,
     rbac,
     hasher,
-    audit,
+    events,
     transaction,
     passwordMinLength: config.passwords.minLength,
   });
@@ -197,16 +179,19 @@ export function createServices(deps: ServiceDependencies) {
     mfa,
     tokens: mailedTokens,
     hasher,
-    outbox,
-    audit,
+    events,
     transaction,
     clock,
     passwordMinLength: config.passwords.minLength,
   });
+  // The in-transaction rules between modules: the only place they are wired.
+  rbac.subscribe(events);
+  mfa.subscribe(events);
   return {
     admin,
     adminBootstrap,
     audit,
+    events,
     outbox,
     transaction,
     accounts,

@@ -19,14 +19,15 @@ export async function keysCommand(config: Config, args: string[]): Promise<numbe
   }
   const kid = await withGatehouse(config, async (gatehouse) => {
     const previous = (await gatehouse.signer.jwks()).keys.map((key) => key.kid);
-    const created = await gatehouse.signer.rotate();
-    await gatehouse.services.audit.record(NO_REQUEST, {
-      type: 'keys.rotated',
-      actorUserId: null,
-      subjectUserId: null,
-      detail: { kid: created, retiring: previous.filter((k): k is string => Boolean(k)) },
-    });
-    return created;
+    // The audit row commits with the new key, in the rotation's transaction.
+    return gatehouse.signer.rotate((tx, created) =>
+      gatehouse.services.events.record(tx, NO_REQUEST, {
+        type: 'keys.rotated',
+        actorUserId: null,
+        subjectUserId: null,
+        detail: { kid: created, retiring: previous.filter((k): k is string => Boolean(k)) },
+      }),
+    );
   });
   const ttlMinutes = config.tokens.accessTokenTtlSeconds / 60;
   process.stdout.write(

@@ -2,7 +2,7 @@ import type { Transactor } from '../../adapters/db/transaction.js';
 import { AppError, errors } from '../../errors.js';
 import { NO_REQUEST, type RequestContext } from '../../request-context.js';
 import type { AccountService } from '../account/service.js';
-import type { AuditService } from '../audit/service.js';
+import type { DomainEvents } from '../events/domain-events.js';
 import type { PasswordHasher } from '../auth/password-hasher.js';
 import { checkPassword } from '../auth/password-policy.js';
 import type { RbacService } from '../rbac/service.js';
@@ -35,7 +35,7 @@ export class AdminBootstrap {
       accounts: AccountService;
       rbac: RbacService;
       hasher: PasswordHasher;
-      audit: Pick<AuditService, 'record'>;
+      events: DomainEvents;
       transaction: Transactor;
       passwordMinLength: number;
     },
@@ -75,6 +75,7 @@ export class AdminBootstrap {
           passwordHash,
           emailVerified: true,
         },
+        { context, actorUserId: null },
         async (tx, created) => {
           // Replicas starting together: the admin-role lock lets exactly one create the admin.
           await rbac.lockAdmins(tx);
@@ -82,13 +83,9 @@ export class AdminBootstrap {
             skipped = true;
             throw new BootstrapSkipped();
           }
-          await rbac.grantAdmin(tx, created.id);
+          await rbac.grantAdmin(tx, created.id, context);
+          await this.deps.events.record(tx, context, adminBootstrapped(created.id, 'created'));
         },
-      );
-      await this.deps.audit.record(
-        context,
-        { type: 'user.created', subjectUserId: user.id, actorUserId: null },
-        adminBootstrapped(user.id, 'created'),
       );
       return { kind: 'created', userId: user.id };
     } catch (error) {
@@ -111,11 +108,11 @@ export class AdminBootstrap {
     const outcome = await this.deps.transaction(async (tx) => {
       await rbac.lockAdmins(tx);
       if (onlyIfNoAdmin && (await rbac.adminExists(tx))) return 'skipped' as const;
-      return (await rbac.grantAdmin(tx, userId)) ? ('promoted' as const) : ('unchanged' as const);
+      if (!(await rbac.grantAdmin(tx, userId, context))) return 'unchanged' as const;
+      await this.deps.events.record(tx, context, adminBootstrapped(userId, 'promoted'));
+      return 'promoted' as const;
     });
     if (outcome === 'skipped') return { kind: 'skipped' };
-    if (outcome === 'promoted')
-      await this.deps.audit.record(context, adminBootstrapped(userId, outcome));
     return { kind: outcome, userId };
   }
 }

@@ -30,18 +30,28 @@ export class Outbox {
     subject: string,
     data: EventData[T],
   ): Promise<void> {
+    await this.events(tx, type, [{ subject, data }]);
+  }
+
+  /** Several events of one type in one multi-row insert (the bulk path of the seam). */
+  async events<T extends keyof EventData>(
+    tx: Executor,
+    type: T,
+    items: readonly { subject: string; data: EventData[T] }[],
+  ): Promise<void> {
     const now = this.deps.clock.now();
-    await this.deps.outbox.insert(tx, [
-      {
+    await this.deps.outbox.insert(
+      tx,
+      items.map(({ subject, data }) => ({
         id: randomUUID(),
-        kind: 'event',
+        kind: 'event' as const,
         type,
         subject,
-        payload: { ...data },
+        payload: { ...data } as Record<string, unknown>,
         createdAt: now,
         nextAttemptAt: now,
-      },
-    ]);
+      })),
+    );
   }
 
   /** Undelivered mail to a user is dropped with the account. */
