@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { AdminBootstrap } from './modules/admin/bootstrap.js';
 import { AdminService } from './modules/admin/service.js';
+import { UserDirectory } from './modules/admin/user-directory.js';
 import { AccountLifecycle } from './modules/account/lifecycle.js';
 import { UserRepository } from './modules/account/repository.js';
 import { AccountService } from './modules/account/service.js';
@@ -34,8 +35,8 @@ import { OneTimeTokenService } from './modules/verification/service.js';
 /** Verification and reset requests take at least this long, known address or not. */
 export const UNIFORM_RESPONSE_MS = 150;
 
-export interface ServiceDependencies {
-  config: Config;
+/** The adapters the service layer is built from (opened by `openRuntime`, or by a test). */
+export interface ServiceAdapters {
   database: Database;
   signer: TokenSigner;
   hasher: PasswordHasher;
@@ -53,11 +54,12 @@ export interface ServiceDependencies {
 export type Services = ReturnType<typeof createServices>;
 
 /**
- * The service layer wired from its adapters: repositories → services. The HTTP app
- * (`buildApp`) and the admin CLI share it, so both apply the same rules.
+ * The composition root of the service layer: repositories → services, and the in-transaction
+ * rules between modules (`subscribe`). Built once per process, before and without HTTP: the
+ * HTTP app (`buildApp`) and the CLI commands share it, so both apply the same rules.
  */
-export function createServices(deps: ServiceDependencies) {
-  const { config, database, signer, hasher, clock, box, mailLimiter, metrics } = deps;
+export function createServices(config: Config, adapters: ServiceAdapters) {
+  const { database, signer, hasher, clock, box, mailLimiter, metrics } = adapters;
   const protection = config.protection;
   const audit = new AuditService({
     audit: new AuditRepository(database),
@@ -190,6 +192,7 @@ export function createServices(deps: ServiceDependencies) {
   return {
     admin,
     adminBootstrap,
+    directory: new UserDirectory(database),
     audit,
     events,
     outbox,

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { NO_REQUEST } from '../request-context.js';
-import { withGatehouse } from './open.js';
+import { withServices } from './open.js';
 
 /**
  * `gatehouse keys rotate`: a new signing key signs from now on (every replica picks it up within
@@ -17,11 +17,11 @@ export async function keysCommand(config: Config, args: string[]): Promise<numbe
     );
     return 2;
   }
-  const kid = await withGatehouse(config, async (gatehouse) => {
-    const previous = (await gatehouse.signer.jwks()).keys.map((key) => key.kid);
+  const kid = await withServices(config, async ({ signer, services }) => {
+    const previous = (await signer.jwks()).keys.map((key) => key.kid);
     // The audit row commits with the new key, in the rotation's transaction.
-    return gatehouse.signer.rotate((tx, created) =>
-      gatehouse.services.events.record(tx, NO_REQUEST, {
+    return signer.rotate((tx, created) =>
+      services.events.record(tx, NO_REQUEST, {
         type: 'keys.rotated',
         actorUserId: null,
         subjectUserId: null,

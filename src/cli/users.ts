@@ -14,7 +14,7 @@ import {
   formatFromPath,
   type SourceFormat,
 } from '../modules/user-transfer/source.js';
-import { withGatehouse } from './open.js';
+import { withServices } from './open.js';
 
 export const USERS_USAGE = `usage:
   gatehouse users import <file.jsonl|file.csv> [--format jsonl|csv] [--state <file>] [--restart]
@@ -42,7 +42,7 @@ export async function usersCommand(
     io.stderr.write(`users: ${(error as Error).message}\n${USERS_USAGE}`);
     return 2;
   }
-  return withGatehouse(config, async ({ services }) => {
+  return withServices(config, async ({ services }) => {
     if (parsed.action === 'export') {
       const output = parsed.output ? createWriteStream(parsed.output) : io.stdout;
       const count = await exportUsers(services, output, parsed);
