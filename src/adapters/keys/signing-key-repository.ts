@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/index.js';
-import { signingKeys } from '../db/schema.js';
+import { signingKeys } from './schema.js';
 
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
 export type NewSigningKey = typeof signingKeys.$inferInsert;

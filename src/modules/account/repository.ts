@@ -1,7 +1,7 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database, Db, Executor } from '../../adapters/db/index.js';
 import { statementChunks } from '../../adapters/db/raw.js';
-import { users } from '../../adapters/db/schema.js';
+import { users } from './schema.js';
 
 export type UserRow = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;

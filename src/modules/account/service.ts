@@ -19,6 +19,7 @@ import type { AccountChanges, ProfileChanges, UserRepository, UserRow } from './
 import type { ExportCursor, ExportedAccount } from './repository.js';
 
 export type { AccountChanges, ExportCursor, ExportedAccount, UserRow } from './repository.js';
+export { USER_STATUSES, type UserStatus } from './schema.js';
 
 /** What the API shows of an account: the event snapshot plus metadata and timestamps. */
 export interface PublicUser extends UserSnapshot {

@@ -1,9 +1,11 @@
 import { and, desc, eq, gte, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { SQL, SQLWrapper } from 'drizzle-orm';
 import type { Database, Db } from '../../adapters/db/index.js';
-import { userRoles, users, type UserStatus } from '../../adapters/db/schema.js';
+// The one sanctioned read of other modules' tables (eslint.config.js says why).
+import { users, type UserStatus } from '../account/schema.js';
+import type { UserRow } from '../account/service.js';
+import { userRoles } from '../rbac/schema.js';
 import { errors } from '../../errors.js';
-import type { UserRow } from '../account/repository.js';
 
 export const DIRECTORY_PAGE_MAX = 100;
 export const SEARCH_MAX_LENGTH = 100;

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database, Db, Executor } from '../../adapters/db/index.js';
 import { statementChunks } from '../../adapters/db/raw.js';
-import { auditEvents } from '../../adapters/db/schema.js';
+import { auditEvents } from './schema.js';
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, 'id' | 'seq'>;

@@ -1,7 +1,7 @@
 import { and, asc, count, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../adapters/db/index.js';
 import { statementChunks } from '../../adapters/db/raw.js';
-import { outbox, type OutboxKind } from '../../adapters/db/schema.js';
+import { outbox, type OutboxKind } from './schema.js';
 
 export type OutboxRow = typeof outbox.$inferSelect;
 export type NewOutboxRow = Pick<

@@ -13,7 +13,7 @@ import type { PasswordHasher } from '../auth/password-hasher.js';
 import type { AuthService, SecondFactorGate, TokenPair } from '../auth/service.js';
 import type { DomainEvents } from '../events/domain-events.js';
 import type { SessionService } from '../sessions/service.js';
-import type { OneTimeTokenRepository } from '../verification/repository.js';
+import type { ChallengeTokens } from '../verification/service.js';
 import { hashBackupCode, newBackupCodes, normalizeBackupCode } from './backup-codes.js';
 import type { MfaRepository } from './repository.js';
 import { matchTotp, newTotpSecret, otpauthUrl } from './totp.js';
@@ -47,7 +47,7 @@ export class MfaChallenges implements SecondFactorGate {
   constructor(
     private readonly deps: {
       mfa: MfaRepository;
-      tokens: OneTimeTokenRepository;
+      tokens: ChallengeTokens;
       clock: Clock;
       db: Database['db'];
     },
@@ -85,7 +85,7 @@ export class MfaService {
   constructor(
     private readonly deps: {
       mfa: MfaRepository;
-      tokens: OneTimeTokenRepository;
+      tokens: ChallengeTokens;
       accounts: AccountService;
       auth: AuthService;
       sessions: SessionService;

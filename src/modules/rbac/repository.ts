@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database, Db, Executor } from '../../adapters/db/index.js';
 import { statementChunks } from '../../adapters/db/raw.js';
-import { rolePermissions, roles, userRoles } from '../../adapters/db/schema.js';
+import { rolePermissions, roles, userRoles } from './schema.js';
 
 export type RoleRow = typeof roles.$inferSelect;
 

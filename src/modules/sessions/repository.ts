@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Database, Db, Executor } from '../../adapters/db/index.js';
-import { refreshTokens, sessions } from '../../adapters/db/schema.js';
+import { refreshTokens, sessions } from './schema.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
