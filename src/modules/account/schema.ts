@@ -93,3 +93,12 @@ export const users = pgTable(
     ),
   ],
 );
+
+/**
+ * `user_id` of a table holding something of an account's (sessions, tokens, factors, roles):
+ * it goes when the account's row does.
+ */
+export const userReference = () =>
+  uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' });

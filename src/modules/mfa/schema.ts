@@ -1,6 +1,6 @@
 import { bigint, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { timestamptz } from '../../adapters/db/columns.js';
-import { users } from '../account/schema.js';
+import { userReference, users } from '../account/schema.js';
 
 /**
  * One TOTP factor per user: pending until `enabled_at` is set by a verified code. The secret
@@ -24,9 +24,7 @@ export const backupCodes = pgTable(
   'backup_codes',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: userReference(),
     codeHash: text('code_hash').notNull(),
     usedAt: timestamptz('used_at'),
     createdAt: timestamptz('created_at').notNull().defaultNow(),

@@ -1,6 +1,6 @@
 import { boolean, index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { timestamptz } from '../../adapters/db/columns.js';
-import { users } from '../account/schema.js';
+import { userReference } from '../account/schema.js';
 
 /**
  * Roles: named sets of permissions (`resource:action`, `*` wildcards). `built_in` roles
@@ -28,9 +28,7 @@ export const rolePermissions = pgTable(
 export const userRoles = pgTable(
   'user_roles',
   {
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: userReference(),
     /** No cascade: a role still held by someone cannot be deleted by accident. */
     roleName: text('role_name')
       .notNull()

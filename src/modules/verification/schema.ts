@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { citext, timestamptz } from '../../adapters/db/columns.js';
-import { users } from '../account/schema.js';
+import { userReference } from '../account/schema.js';
 
 /** Owned by the verification module (repository.ts). */
 
@@ -22,9 +22,7 @@ export const oneTimeTokens = pgTable(
   'one_time_tokens',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: userReference(),
     purpose: text('purpose').$type<OneTimeTokenPurpose>().notNull(),
     /** The address the token was mailed to (the new one for `change_email`). */
     email: citext('email').notNull(),
