@@ -4,7 +4,7 @@ import type { SealedBox } from './adapters/keys/index.js';
 import { createMetrics, type Metrics } from './adapters/telemetry/metrics.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { PasswordHasher } from './modules/auth/password-hasher.js';
+import { PasswordHasher } from './modules/passwords/hasher.js';
 import type { AddressLimiter } from './modules/verification/address-limiter.js';
 import { createServices, type Services } from './services.js';
 

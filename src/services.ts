@@ -12,7 +12,8 @@ import { UserRepository } from './modules/account/repository.js';
 import { AccountService } from './modules/account/service.js';
 import { AuditRepository } from './modules/audit/repository.js';
 import { AuditService } from './modules/audit/service.js';
-import type { PasswordHasher } from './modules/auth/password-hasher.js';
+import type { PasswordHasher } from './modules/passwords/hasher.js';
+import { PasswordPolicy } from './modules/passwords/policy.js';
 import { AuthService } from './modules/auth/service.js';
 import { DomainEvents } from './modules/events/domain-events.js';
 import { Outbox } from './modules/events/outbox.js';
@@ -61,6 +62,7 @@ export type Services = ReturnType<typeof createServices>;
 export function createServices(config: Config, adapters: ServiceAdapters) {
   const { database, signer, hasher, clock, box, mailLimiter, metrics } = adapters;
   const protection = config.protection;
+  const passwordPolicy = new PasswordPolicy({ minLength: config.passwords.minLength });
   const audit = new AuditService({
     audit: new AuditRepository(database),
     clock,
@@ -113,6 +115,7 @@ export function createServices(config: Config, adapters: ServiceAdapters) {
     sessions,
     events,
     hasher,
+    passwordPolicy,
     limiter:
       mailLimiter ??
       new MemoryAddressLimiter({
@@ -126,7 +129,6 @@ export function createServices(config: Config, adapters: ServiceAdapters) {
       publicUrl: config.http.publicUrl,
       passwordResetUrl: lifecycleConfig.passwordResetUrl,
       codeTtlSeconds: lifecycleConfig.codeTtlSeconds,
-      passwordMinLength: config.passwords.minLength,
       uniformResponseMs: UNIFORM_RESPONSE_MS,
     },
   });
@@ -137,7 +139,7 @@ export function createServices(config: Config, adapters: ServiceAdapters) {
     signer,
     hasher,
     metrics,
-    passwordMinLength: config.passwords.minLength,
+    passwordPolicy,
     lockout,
     events,
     transaction,
@@ -170,7 +172,7 @@ export function createServices(config: Config, adapters: ServiceAdapters) {
     hasher,
     events,
     transaction,
-    passwordMinLength: config.passwords.minLength,
+    passwordPolicy,
   });
   const admin = new AdminService({
     accounts,
@@ -184,7 +186,7 @@ export function createServices(config: Config, adapters: ServiceAdapters) {
     events,
     transaction,
     clock,
-    passwordMinLength: config.passwords.minLength,
+    passwordPolicy,
   });
   // The in-transaction rules between modules: the only place they are wired.
   rbac.subscribe(events);

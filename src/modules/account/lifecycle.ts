@@ -2,8 +2,8 @@ import type { Tx } from '../../adapters/db/index.js';
 import type { Transactor } from '../../adapters/db/transaction.js';
 import type { Clock } from '../../clock.js';
 import { errors } from '../../errors.js';
-import type { PasswordHasher } from '../auth/password-hasher.js';
-import { checkPassword } from '../auth/password-policy.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
+import type { PasswordPolicy } from '../passwords/policy.js';
 import type { DomainEvents } from '../events/domain-events.js';
 import type { SessionService } from '../sessions/service.js';
 import type { AddressLimiter } from '../verification/address-limiter.js';
@@ -17,7 +17,6 @@ export interface LifecycleSettings {
   publicUrl: string;
   passwordResetUrl: string;
   codeTtlSeconds: number;
-  passwordMinLength: number;
   /**
    * Requests that must not reveal whether an address has an account (verification and reset
    * requests) take at least this long, whichever path they take.
@@ -39,6 +38,7 @@ export interface LifecycleDeps {
   sessions: SessionService;
   events: DomainEvents;
   hasher: PasswordHasher;
+  passwordPolicy: PasswordPolicy;
   limiter: AddressLimiter;
   clock: Clock;
   transaction: Transactor;
@@ -437,11 +437,7 @@ export class AccountLifecycle {
   }
 
   private checkPolicy(password: string, user: UserRow): void {
-    const weakness = checkPassword(password, this.deps.settings.passwordMinLength, {
-      email: user.email,
-      username: user.username,
-    });
-    if (weakness) throw errors.weakPassword(weakness);
+    this.deps.passwordPolicy.check(password, { email: user.email, username: user.username });
   }
 
   /** Runs `work`, then waits out the rest of `uniformResponseMs`, whichever way it went. */

@@ -3,8 +3,8 @@ import { AppError, errors } from '../../errors.js';
 import { NO_REQUEST, type RequestContext } from '../../request-context.js';
 import type { AccountService } from '../account/service.js';
 import type { DomainEvents } from '../events/domain-events.js';
-import type { PasswordHasher } from '../auth/password-hasher.js';
-import { checkPassword } from '../auth/password-policy.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
+import type { PasswordPolicy } from '../passwords/policy.js';
 import type { RbacService } from '../rbac/service.js';
 
 export interface AdminSpec {
@@ -37,7 +37,7 @@ export class AdminBootstrap {
       hasher: PasswordHasher;
       events: DomainEvents;
       transaction: Transactor;
-      passwordMinLength: number;
+      passwordPolicy: PasswordPolicy;
     },
   ) {}
 
@@ -59,11 +59,7 @@ export class AdminBootstrap {
     const existing = await accounts.findByIdentifier(email);
     if (existing) return this.promote(existing.id, options.onlyIfNoAdmin, context);
 
-    const weakness = checkPassword(spec.password, this.deps.passwordMinLength, {
-      email,
-      username,
-    });
-    if (weakness) throw errors.weakPassword(weakness);
+    this.deps.passwordPolicy.check(spec.password, { email, username });
     const passwordHash = await this.deps.hasher.hash(spec.password);
     let skipped = false;
     try {

@@ -10,8 +10,8 @@ import {
   type AccountService,
   type UserRow,
 } from '../account/service.js';
-import type { PasswordHasher } from '../auth/password-hasher.js';
-import { checkPassword } from '../auth/password-policy.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
+import type { PasswordPolicy } from '../passwords/policy.js';
 import type { DomainEvents } from '../events/domain-events.js';
 import type { LockoutService } from '../lockout/service.js';
 import type { MfaService } from '../mfa/service.js';
@@ -70,7 +70,7 @@ export class AdminService {
       events: DomainEvents;
       transaction: Transactor;
       clock: Clock;
-      passwordMinLength: number;
+      passwordPolicy: PasswordPolicy;
     },
   ) {}
 
@@ -97,11 +97,7 @@ export class AdminService {
     }
     if (problems.length > 0) throw errors.validationFailed(problems);
     if (input.password !== undefined) {
-      const weakness = checkPassword(input.password, this.deps.passwordMinLength, {
-        email,
-        username,
-      });
-      if (weakness) throw errors.weakPassword(weakness);
+      this.deps.passwordPolicy.check(input.password, { email, username });
     }
     const roles = await rbac.assignableRoles(actor.userId, input.roles ?? []);
     const passwordHash = input.password === undefined ? null : await hasher.hash(input.password);

@@ -9,8 +9,8 @@ import type { AuditEntry } from '../audit/types.js';
 import type { DomainEvents } from '../events/domain-events.js';
 import type { LockoutService } from '../lockout/service.js';
 import { sessionRevoked, type SessionService } from '../sessions/service.js';
-import type { PasswordHasher } from './password-hasher.js';
-import { checkPassword } from './password-policy.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
+import type { PasswordPolicy } from '../passwords/policy.js';
 
 export interface TokenPair {
   access_token: string;
@@ -50,7 +50,7 @@ export class AuthService {
         Metrics,
         'registrations' | 'logins' | 'refreshes' | 'refreshReuseDetections' | 'lockouts'
       >;
-      passwordMinLength: number;
+      passwordPolicy: PasswordPolicy;
       lockout: LockoutService;
       events: DomainEvents;
       transaction: Transactor;
@@ -72,11 +72,7 @@ export class AuthService {
         { field: 'email', message: 'is required (email verification is required)' },
       ]);
     }
-    const weakness = checkPassword(input.password, this.deps.passwordMinLength, {
-      email,
-      username,
-    });
-    if (weakness) throw errors.weakPassword(weakness);
+    this.deps.passwordPolicy.check(input.password, { email, username });
     const passwordHash = await hasher.hash(input.password);
     const user = await accounts.create(
       { email, username, fullName: input.fullName?.trim() || null, passwordHash },

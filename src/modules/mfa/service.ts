@@ -9,7 +9,7 @@ import { errors } from '../../errors.js';
 import type { RequestContext } from '../../request-context.js';
 import type { AccountService, UserRow } from '../account/service.js';
 import type { AuditEntry } from '../audit/types.js';
-import type { PasswordHasher } from '../auth/password-hasher.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
 import type { AuthService, SecondFactorGate, TokenPair } from '../auth/service.js';
 import type { DomainEvents } from '../events/domain-events.js';
 import type { SessionService } from '../sessions/service.js';
@@ -141,19 +141,12 @@ export class MfaService {
       const ended = endOtherSessions
         ? await sessions.revokeAllWithin(tx, user.id, 'mfa_enabled', currentSessionId)
         : [];
-      await events.emit(
-        tx,
-        'user.mfa_enabled',
-        { id: user.id },
-        {
-          context,
-          audit: {
-            type: 'mfa.enabled',
-            subjectUserId: user.id,
-            detail: { other_sessions_ended: ended },
-          },
-        },
-      );
+      const audit = {
+        type: 'mfa.enabled',
+        subjectUserId: user.id,
+        detail: { other_sessions_ended: ended },
+      } as const;
+      await events.emit(tx, 'user.mfa_enabled', { id: user.id }, { context, audit });
       if (user.email) await events.mail(tx, user.id, user.email, { template: 'mfa_enabled' });
     });
     this.deps.metrics.mfaEvents.inc({ event: 'enabled' });

@@ -1,4 +1,5 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
+import { errors } from '../../errors.js';
 
 export const PASSWORD_MAX_LENGTH = 128;
 
@@ -21,27 +22,36 @@ export interface PasswordContext {
 }
 
 /**
- * NIST SP 800-63B style: length bounds, a blocklist and no personal data; no composition rules.
- * Returns why the password is refused, or undefined when it is acceptable.
+ * The one password policy (DESIGN §4), NIST SP 800-63B style: length bounds, a blocklist and no
+ * personal data; no composition rules. Registration, password change and reset, admin-created
+ * accounts and the first admin all ask this object.
  */
-export function checkPassword(
-  password: string,
-  minLength: number,
-  context: PasswordContext = {},
-): string | undefined {
-  // Count code points, not UTF-16 units: an emoji is one character to the user.
-  const length = [...password].length;
-  if (length < minLength) return `Password must be at least ${minLength} characters long.`;
-  if (length > PASSWORD_MAX_LENGTH) {
-    return `Password must be at most ${PASSWORD_MAX_LENGTH} characters long.`;
+export class PasswordPolicy {
+  constructor(private readonly settings: { minLength: number }) {}
+
+  /** Why the password is refused, or undefined when it is acceptable. */
+  problem(password: string, context: PasswordContext = {}): string | undefined {
+    const { minLength } = this.settings;
+    // Count code points, not UTF-16 units: an emoji is one character to the user.
+    const length = [...password].length;
+    if (length < minLength) return `Password must be at least ${minLength} characters long.`;
+    if (length > PASSWORD_MAX_LENGTH) {
+      return `Password must be at most ${PASSWORD_MAX_LENGTH} characters long.`;
+    }
+    if (isCommon(password)) return 'Password is too common; choose a less predictable one.';
+    const lowered = password.toLowerCase();
+    const personal = [context.username, context.email, context.email?.split('@')[0]]
+      .filter((v): v is string => typeof v === 'string' && v.length >= 3)
+      .map((v) => v.toLowerCase());
+    if (personal.some((v) => lowered.includes(v))) {
+      return 'Password must not contain your email address or username.';
+    }
+    return undefined;
   }
-  if (isCommon(password)) return 'Password is too common; choose a less predictable one.';
-  const lowered = password.toLowerCase();
-  const personal = [context.username, context.email, context.email?.split('@')[0]]
-    .filter((v): v is string => typeof v === 'string' && v.length >= 3)
-    .map((v) => v.toLowerCase());
-  if (personal.some((v) => lowered.includes(v))) {
-    return 'Password must not contain your email address or username.';
+
+  /** 422 `weak_password` with the reason when the password is refused. */
+  check(password: string, context: PasswordContext = {}): void {
+    const weakness = this.problem(password, context);
+    if (weakness) throw errors.weakPassword(weakness);
   }
-  return undefined;
 }
