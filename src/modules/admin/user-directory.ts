@@ -75,7 +75,7 @@ export interface DirectoryPosition {
  * Newest first, paged by keyset on `(created_at, id)`: a page starts strictly after the last
  * row of the previous one, so every row that existed when paging began is returned exactly
  * once however many are inserted meanwhile (new ones sort before the cursor, or after it and
- * then appear once too). Every filter has an index (schema.ts, `users_*_idx`); statements are
+ * then appear once too). Every filter has an index (account/schema.ts, `users_*_idx`); statements are
  * sent unnamed so each is planned with its values, which is what lets the planner pick the
  * prefix indexes for a rare prefix and the `created_at` order for a common one.
  */

@@ -11,8 +11,8 @@ import type { EventData } from './types.js';
 type MailPayload = { sealed: string } | { message: MailMessage };
 
 /**
- * What other modules call to announce a change: the event or mail job is written with the
- * executor of their transaction, so it exists exactly when the change committed.
+ * The outbox rows of a change, written by the DomainEvents seam (other modules call that, not
+ * this) with the executor of the change's transaction, so they exist exactly when it committed.
  */
 export class Outbox {
   constructor(

@@ -20,7 +20,10 @@ SELECT DISTINCT rp.permission AS "permission"
 FROM user_roles ur JOIN role_permissions rp ON rp.role_name = ur.role_name
 WHERE ur.user_id = $1`;
 
-/** The only code touching `roles`, `role_permissions` and `user_roles`. */
+/**
+ * The only code touching `roles`, `role_permissions` and `user_roles` (the admin directory
+ * reads `user_roles` too; see its comment).
+ */
 export class RoleRepository {
   private readonly db: Db;
   constructor(private readonly database: Database) {

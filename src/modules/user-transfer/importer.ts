@@ -85,7 +85,7 @@ interface Rejection {
 
 /**
  * `gatehouse users import`: streams the file, validates each row like registration, inserts
- * valid rows a batch per statement and checkpoints after each, so a rerun resumes after the
+ * valid rows a batch per transaction and checkpoints after each, so a rerun resumes after the
  * last committed batch. Bad and duplicate rows are counted and reported, never fatal.
  */
 export async function importUsers(
@@ -331,7 +331,7 @@ function classify(
 
 /**
  * Two batches in flight that insert the same identifiers in opposite orders can deadlock; the
- * database aborts one statement (nothing of it committed), which is then simply run again.
+ * database aborts one transaction (nothing of it committed), which is then simply run again.
  */
 async function insertWithRetry<T>(insert: () => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
