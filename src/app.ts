@@ -4,12 +4,10 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Database } from './adapters/db/index.js';
 import type { TokenSigner } from './adapters/keys/index.js';
 import type { LimiterStore } from './adapters/limiter/index.js';
-import type { SealedBox } from './adapters/keys/index.js';
 import { noopErrorReporter, type ErrorReporter } from './adapters/telemetry/error-reporter.js';
 import { logTraceContext } from './adapters/telemetry/log-context.js';
 import { createMetrics, type Metrics } from './adapters/telemetry/metrics.js';
 import { serializeError } from './adapters/telemetry/redact.js';
-import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { errors } from './errors.js';
 import { createAuthenticate } from './http/authenticate.js';
@@ -24,39 +22,30 @@ import { ProblemSchema, UserSchema } from './http/schemas.js';
 import { createValidatorCompiler, unstorableField } from './http/validation.js';
 import { accountRoutes } from './modules/account/routes.js';
 import { verificationRoutes } from './modules/account/verification-routes.js';
-import type { PasswordHasher } from './modules/auth/password-hasher.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { registerDocs } from './modules/platform/docs.js';
 import { platformRoutes, type ReadinessCheck } from './modules/platform/routes.js';
 import { sessionRoutes } from './modules/sessions/routes.js';
 import { mfaRoutes } from './modules/mfa/routes.js';
-import type { AddressLimiter } from './modules/verification/address-limiter.js';
 import { roleRoutes } from './modules/rbac/routes.js';
 import { adminAuditRoutes } from './modules/admin/audit-routes.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { AdminUserSchema } from './modules/admin/schemas.js';
 import { directoryRoutes } from './modules/admin/directory-routes.js';
-import { UserDirectory } from './modules/admin/user-directory.js';
-import { createServices, type Services } from './services.js';
+import type { Services } from './services.js';
 import { VERSION } from './version.js';
 
 export interface AppDependencies {
   config: Config;
-  database: Database;
+  /** The service layer, composed before HTTP (`createServices`). */
+  services: Services;
   signer: TokenSigner;
-  hasher: PasswordHasher;
-  clock: Clock;
+  /** Pinged by `/ready`. */
+  database: Pick<Database, 'ping'>;
   limiter: LimiterStore;
   logger: FastifyServerOptions['logger'];
   isShuttingDown?: () => boolean;
-  /**
-   * Seals mail content in the outbox and TOTP secrets (the key-encryption key); mail is plain
-   * and MFA setup answers 503 when undefined.
-   */
-  box?: SealedBox;
-  /** Per-address limit of verification and reset mails; in-memory by default. */
-  mailLimiter?: AddressLimiter;
   metrics?: Metrics;
   inFlight?: InFlightRequests;
   errorReporter?: ErrorReporter;
@@ -93,11 +82,9 @@ export function loggerOptions(level: Config['log']['level']): FastifyServerOptio
   };
 }
 
-/** The composition root: wires repositories → services → routes from the given adapters. */
-export async function buildApp(
-  deps: AppDependencies,
-): Promise<{ app: FastifyInstance; services: Services }> {
-  const { config, database, signer, hasher, clock, limiter } = deps;
+/** The HTTP layer on top of the services: plugins, hooks and every module's routes. */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const { config, database, signer, limiter, services } = deps;
   const protection = config.protection;
   const metrics = deps.metrics ?? createMetrics({ defaults: false });
   const app = Fastify({
@@ -158,18 +145,7 @@ export async function buildApp(
   app.addSchema(AdminUserSchema);
   await registerDocs(app, { publicUrl: config.http.publicUrl, version: VERSION });
 
-  const services = createServices({
-    config,
-    database,
-    signer,
-    hasher,
-    clock,
-    box: deps.box,
-    mailLimiter: deps.mailLimiter,
-    metrics,
-    onAuditError: (error) => app.log.error({ err: error }, 'audit event not recorded'),
-  });
-  const { accounts, rbac, sessions, lifecycle, auth, mfa, audit, admin } = services;
+  const { accounts, rbac, sessions, lifecycle, auth, mfa, audit, admin, directory } = services;
   const authenticate = createAuthenticate({ signer, sessions });
   const authorize = createAuthorize({ rbac });
 
@@ -194,11 +170,10 @@ export async function buildApp(
   await app.register(accountRoutes({ accounts, lifecycle, authenticate }), { prefix: API_PREFIX });
   await app.register(verificationRoutes({ lifecycle }), { prefix: API_PREFIX });
   await app.register(roleRoutes({ rbac, authenticate, authorize }), { prefix: API_PREFIX });
-  await app.register(
-    directoryRoutes({ directory: new UserDirectory(database), authenticate, authorize }),
-    { prefix: API_PREFIX },
-  );
+  await app.register(directoryRoutes({ directory, authenticate, authorize }), {
+    prefix: API_PREFIX,
+  });
   await app.register(adminRoutes({ admin, authenticate, authorize }), { prefix: API_PREFIX });
   await app.register(adminAuditRoutes({ audit, authenticate, authorize }), { prefix: API_PREFIX });
-  return { app, services };
+  return app;
 }

@@ -1,21 +1,19 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
-import { openDatabase, type Database } from './adapters/db/index.js';
-import { chooseKeyEncryption, createTokenSigner, type TokenSigner } from './adapters/keys/index.js';
+import type { Database } from './adapters/db/index.js';
+import type { TokenSigner } from './adapters/keys/index.js';
 import { createLimiterStore } from './adapters/limiter/index.js';
 import { buildApp, loggerOptions } from './app.js';
-import { systemClock, type Clock } from './clock.js';
+import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import { AuditRepository } from './modules/audit/repository.js';
-import { AuditService } from './modules/audit/service.js';
 import type { EventBus } from './adapters/bus/index.js';
 import type { MailTransport } from './adapters/mail/index.js';
-import { PasswordHasher } from './modules/auth/password-hasher.js';
 import { createOutboxWorker, runsWorkerInProcess, type OutboxWorker } from './worker.js';
 import { createErrorReporter, type ErrorReporter } from './adapters/telemetry/error-reporter.js';
-import { createMetrics, type Metrics } from './adapters/telemetry/metrics.js';
+import type { Metrics } from './adapters/telemetry/metrics.js';
 import { InFlightRequests } from './http/request-tracking.js';
 import type { ReadinessCheck } from './modules/platform/routes.js';
 import { AppError } from './errors.js';
+import { CleanupScope, openRuntime } from './runtime.js';
 import type { Services } from './services.js';
 import { VERSION } from './version.js';
 
@@ -90,20 +88,20 @@ export async function openGatehouse(
   config: Config,
   options: GatehouseOptions = {},
 ): Promise<Gatehouse> {
-  const clock = options.clock ?? systemClock;
   const logger = options.logger ?? loggerOptions(config.log.level);
-  const database = options.database ?? (await openDatabase(config));
-  const ownsDatabase = options.database === undefined;
-  const limiter = await createLimiterStore({
-    redisUrl: config.protection.redisUrl,
-    keyPrefix: config.protection.redisKeyPrefix,
-  });
-  const metrics = options.metrics ?? createMetrics();
-  if (database.poolStats) metrics.observeDatabasePool(database.poolStats.bind(database));
   const inFlight = new InFlightRequests();
   const shutdownSteps: { name: string; step: () => Promise<void> }[] = [];
   let shuttingDown = false;
+  // Everything opened below is closed again if a later step fails.
+  const scope = new CleanupScope();
   try {
+    const limiter = scope.own(
+      await createLimiterStore({
+        redisUrl: config.protection.redisUrl,
+        keyPrefix: config.protection.redisKeyPrefix,
+      }),
+      (store) => store.close(),
+    );
     const errorReporter =
       options.errorReporter ??
       (await createErrorReporter({
@@ -111,26 +109,21 @@ export async function openGatehouse(
         environment: config.telemetry.environment,
         release: VERSION,
       }));
-    if (!options.skipMigrations) await database.migrate();
-    const encryption = chooseKeyEncryption({
-      keyEncryptionKey: config.tokens.keyEncryptionKey,
-      embedded: database.kind === 'pglite',
-      dataDir: config.dataDir,
-    });
-    const signer = await createTokenSigner({ config, db: database.db, box: encryption.box, clock });
-    const hasher = new PasswordHasher({
-      memoryKib: config.passwords.hashMemoryKib,
-      iterations: config.passwords.hashIterations,
-      parallelism: config.passwords.hashParallelism,
-      concurrency: config.passwords.hashConcurrency,
-    });
-    await hasher.warmUp();
-    const { app, services } = await buildApp({
+    const runtime = scope.own(
+      await openRuntime(config, {
+        clock: options.clock,
+        database: options.database,
+        skipMigrations: options.skipMigrations,
+        metrics: options.metrics,
+      }),
+      (opened) => opened.close(),
+    );
+    const { database, signer, services, metrics, clock, box } = runtime;
+    const app = await buildApp({
       config,
-      database,
+      services,
       signer,
-      hasher,
-      clock,
+      database,
       limiter,
       logger,
       metrics,
@@ -138,38 +131,24 @@ export async function openGatehouse(
       errorReporter,
       readinessChecks: options.readinessChecks,
       isShuttingDown: () => shuttingDown,
-      box: encryption.box,
     });
-    if (encryption.source === 'none' && signer.algorithm !== 'HS256') {
-      app.log.warn(
-        'KEY_ENCRYPTION_KEY is not set: private signing keys are stored unencrypted in the database',
-      );
-    }
-    const worker = createOutboxWorker({
-      config,
-      database,
-      box: encryption.box,
-      clock,
-      log: app.log.child({ module: 'outbox' }),
-      metrics,
-      bus: options.bus,
-      mail: options.mail,
-    });
-    if (encryption.source === 'none') {
-      app.log.warn(
-        'KEY_ENCRYPTION_KEY is not set: queued mail (codes and links) is stored unencrypted until sent',
-      );
-      app.log.warn(
-        'KEY_ENCRYPTION_KEY is not set: MFA setup is refused (503) until it is, TOTP secrets are never stored in plain text',
-      );
-    }
+    scope.own(app, (built) => built.close());
+    for (const warning of runtime.warnings) app.log.warn(warning);
+    const worker = scope.own(
+      createOutboxWorker({
+        config,
+        database,
+        box,
+        clock,
+        log: app.log.child({ module: 'outbox' }),
+        metrics,
+        bus: options.bus,
+        mail: options.mail,
+      }),
+      (created) => created.close(),
+    );
     await app.ready();
     if (config.bootstrapAdmin) await bootstrapAdmin(config.bootstrapAdmin, services, app.log);
-    const audit = new AuditService({
-      audit: new AuditRepository(database),
-      clock,
-      retentionDays: config.protection.auditRetentionDays,
-    });
     if (options.worker !== 'manual' && runsWorkerInProcess(config)) {
       worker.relay.start();
       app.log.info(
@@ -182,7 +161,7 @@ export async function openGatehouse(
       database,
       signer,
       services,
-      pruneAuditEvents: () => audit.prune(),
+      pruneAuditEvents: () => services.audit.prune(),
       worker,
       metrics,
       onShutdown(name, step) {
@@ -208,12 +187,11 @@ export async function openGatehouse(
           }
         }
         await errorReporter.flush(Math.min(2_000, left()));
-        if (ownsDatabase) await database.close();
+        await runtime.close();
       },
     };
   } catch (error) {
-    await limiter.close();
-    if (ownsDatabase) await database.close().catch(() => undefined);
+    await scope.close().catch(() => undefined);
     throw error;
   }
 }

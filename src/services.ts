@@ -6,13 +6,16 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { AdminBootstrap } from './modules/admin/bootstrap.js';
 import { AdminService } from './modules/admin/service.js';
+import { UserDirectory } from './modules/admin/user-directory.js';
 import { AccountLifecycle } from './modules/account/lifecycle.js';
 import { UserRepository } from './modules/account/repository.js';
 import { AccountService } from './modules/account/service.js';
 import { AuditRepository } from './modules/audit/repository.js';
 import { AuditService } from './modules/audit/service.js';
-import type { PasswordHasher } from './modules/auth/password-hasher.js';
+import type { PasswordHasher } from './modules/passwords/hasher.js';
+import { PasswordPolicy } from './modules/passwords/policy.js';
 import { AuthService } from './modules/auth/service.js';
+import { DomainEvents } from './modules/events/domain-events.js';
 import { Outbox } from './modules/events/outbox.js';
 import { OutboxRepository } from './modules/events/repository.js';
 import { LoginFailureRepository } from './modules/lockout/repository.js';
@@ -33,8 +36,8 @@ import { OneTimeTokenService } from './modules/verification/service.js';
 /** Verification and reset requests take at least this long, known address or not. */
 export const UNIFORM_RESPONSE_MS = 150;
 
-export interface ServiceDependencies {
-  config: Config;
+/** The adapters the service layer is built from (opened by `openRuntime`, or by a test). */
+export interface ServiceAdapters {
   database: Database;
   signer: TokenSigner;
   hasher: PasswordHasher;
@@ -47,50 +50,41 @@ export interface ServiceDependencies {
   /** Per-address limit of verification and reset mails; in-memory by default. */
   mailLimiter?: AddressLimiter;
   metrics: Metrics;
-  /** Where a failed audit write is reported (the action itself still stands). */
-  onAuditError?: (error: unknown) => void;
 }
 
 export type Services = ReturnType<typeof createServices>;
 
 /**
- * The service layer wired from its adapters: repositories → services. The HTTP app
- * (`buildApp`) and the admin CLI share it, so both apply the same rules.
+ * The composition root of the service layer: repositories → services, and the in-transaction
+ * rules between modules (`subscribe`). Built once per process, before and without HTTP: the
+ * HTTP app (`buildApp`) and the CLI commands share it, so both apply the same rules.
  */
-export function createServices(deps: ServiceDependencies) {
-  const { config, database, signer, hasher, clock, box, mailLimiter, metrics } = deps;
+export function createServices(config: Config, adapters: ServiceAdapters) {
+  const { database, signer, hasher, clock, box, mailLimiter, metrics } = adapters;
   const protection = config.protection;
+  const passwordPolicy = new PasswordPolicy({ minLength: config.passwords.minLength });
   const audit = new AuditService({
     audit: new AuditRepository(database),
     clock,
     retentionDays: protection.auditRetentionDays,
-    onError: deps.onAuditError,
   });
   const { lifecycle: lifecycleConfig } = config;
   const transaction = transactorFor(database.db);
   const outbox = new Outbox({ outbox: new OutboxRepository(database.db), clock, box: box });
+  const events = new DomainEvents({ outbox, audit, transaction });
   const users = new UserRepository(database);
-  const accounts: AccountService = new AccountService({
-    users,
-    clock,
-    outbox,
-    transaction,
-    audit,
-    onCreate: (tx, user): Promise<void> => rbac.grantDefaultRole(tx, user.id),
-  });
-  const rbac: RbacService = new RbacService({
+  const accounts = new AccountService({ users, clock, events, transaction });
+  const rbac = new RbacService({
     roles: new RoleRepository(database),
     accounts,
-    audit,
-    outbox,
+    events,
     transaction,
     clock,
   });
   const sessions = new SessionService({
     sessions: new SessionRepository(database),
     clock,
-    audit,
-    outbox,
+    events,
     transaction,
     settings: {
       refreshTokenTtlSeconds: config.tokens.refreshTokenTtlSeconds,
@@ -119,8 +113,9 @@ export function createServices(deps: ServiceDependencies) {
     users,
     tokens: mailedTokens,
     sessions,
-    outbox,
+    events,
     hasher,
+    passwordPolicy,
     limiter:
       mailLimiter ??
       new MemoryAddressLimiter({
@@ -130,20 +125,11 @@ export function createServices(deps: ServiceDependencies) {
       }),
     clock,
     transaction,
-    audit,
     settings: {
       publicUrl: config.http.publicUrl,
       passwordResetUrl: lifecycleConfig.passwordResetUrl,
       codeTtlSeconds: lifecycleConfig.codeTtlSeconds,
-      passwordMinLength: config.passwords.minLength,
       uniformResponseMs: UNIFORM_RESPONSE_MS,
-    },
-    // The last active admin cannot delete their own account either; a deleted account keeps
-    // no MFA factor, backup code or role.
-    onErase: async (tx, userId): Promise<void> => {
-      await rbac.assertAdminRemains(tx, userId);
-      await mfa.forgetWithin(tx, userId);
-      await rbac.forgetWithin(tx, userId);
     },
   });
   const auth = new AuthService({
@@ -153,9 +139,10 @@ export function createServices(deps: ServiceDependencies) {
     signer,
     hasher,
     metrics,
-    passwordMinLength: config.passwords.minLength,
+    passwordPolicy,
     lockout,
-    audit,
+    events,
+    transaction,
     requireEmailVerification: lifecycleConfig.requireEmailVerification,
     roles: rbac,
     secondFactor: new MfaChallenges({
@@ -165,15 +152,14 @@ export function createServices(deps: ServiceDependencies) {
       db: database.db,
     }),
   });
-  const mfa: MfaService = new MfaService({
+  const mfa = new MfaService({
     mfa: mfaFactors,
     tokens: oneTimeTokens,
     accounts,
     auth,
     sessions,
     hasher,
-    outbox,
-    audit,
+    events,
     transaction,
     clock,
     metrics,
@@ -184,9 +170,9 @@ export function createServices(deps: ServiceDependencies) {
     accounts,
     rbac,
     hasher,
-    audit,
+    events,
     transaction,
-    passwordMinLength: config.passwords.minLength,
+    passwordPolicy,
   });
   const admin = new AdminService({
     accounts,
@@ -197,16 +183,20 @@ export function createServices(deps: ServiceDependencies) {
     mfa,
     tokens: mailedTokens,
     hasher,
-    outbox,
-    audit,
+    events,
     transaction,
     clock,
-    passwordMinLength: config.passwords.minLength,
+    passwordPolicy,
   });
+  // The in-transaction rules between modules: the only place they are wired.
+  rbac.subscribe(events);
+  mfa.subscribe(events);
   return {
     admin,
     adminBootstrap,
+    directory: new UserDirectory(database),
     audit,
+    events,
     outbox,
     transaction,
     accounts,

@@ -6,8 +6,6 @@ import { hash as bcryptHash } from '@node-rs/bcrypt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/adapters/db/index.js';
 import type { Clock } from '../src/clock.js';
-import { AuditRepository } from '../src/modules/audit/repository.js';
-import { AuditService } from '../src/modules/audit/service.js';
 import { exportUsers } from '../src/modules/user-transfer/exporter.js';
 import { importUsers, type ImportOptions } from '../src/modules/user-transfer/importer.js';
 import { buildTestApp, get, json, newAccount, post, tempDir, type TestApp } from './helpers/app.js';
@@ -55,15 +53,15 @@ async function legacyAccounts(): Promise<LegacyAccount[]> {
   ];
 }
 
-function importer(database: Database, clock: Clock, progress: string[] = []) {
-  const audit = new AuditService({
-    audit: new AuditRepository(database),
-    clock,
-    retentionDays: 0,
-  });
+/** The importer on the services of a running Gatehouse, as the CLI runs it. */
+function importer(t: TestApp, clock: Clock = t.clock, progress: string[] = []) {
   return (options: ImportOptions) =>
     importUsers(
-      { database, clock, audit, progress: { write: (text: string) => progress.push(text) } },
+      {
+        ...t.gatehouse.services,
+        clock,
+        progress: { write: (text: string) => progress.push(text) },
+      },
       options,
     );
 }
@@ -103,7 +101,7 @@ describe('users import', () => {
 
   beforeAll(async () => {
     t = await buildTestApp();
-    run = importer(t.gatehouse.database, t.clock);
+    run = importer(t);
     dir = tempDir('import-');
   });
   afterAll(async () => {
@@ -406,7 +404,7 @@ describe('users import', () => {
     const progress: string[] = [];
     const file = path.join(dir, 'progress.jsonl');
     writeFileSync(file, jsonl([{ email: newAccount().email }]));
-    await importer(t.gatehouse.database, t.clock, progress)({ file });
+    await importer(t, t.clock, progress)({ file });
     expect(progress.join('')).toMatch(/^import: 100\.0%\s+1 rows\s+[\d,]+ rows\/s$/m);
     expect(progress.join('')).not.toContain('\r');
   });
@@ -434,20 +432,21 @@ describe('users export', () => {
           })),
         ),
       );
-      await importer(source.gatehouse.database, source.clock)({ file });
+      await importer(source)({ file });
       const registered = newAccount();
       expect((await post(source.app, '/auth/register', registered)).statusCode).toBe(201);
 
       for (const format of ['jsonl', 'csv'] as const) {
         const exported = path.join(dir, `export.${format}`);
-        await exportTo(source.gatehouse.database, exported, format);
+        await exportTo(source, exported, format);
         const targetDb = await createTestDatabase();
         try {
-          const target = await targetDb.open();
-          const summary = await importer(target, source.clock)({ file: exported });
+          const target = await buildTestApp({ db: targetDb, clock: source.clock });
+          const summary = await importer(target)({ file: exported });
           expect(summary).toMatchObject({ imported: accounts.length + 1, rejectedTotal: 0 });
           const reexported = path.join(dir, `reexport.${format}`);
           await exportTo(target, reexported, format);
+          await target.stop();
           expect(readFileSync(reexported, 'utf8')).toBe(readFileSync(exported, 'utf8'));
         } finally {
           await targetDb.drop();
@@ -474,7 +473,7 @@ describe('users export', () => {
     try {
       expect((await post(t.app, '/auth/register', newAccount())).statusCode).toBe(201);
       const file = path.join(tempDir('export-'), 'out.csv');
-      await exportTo(t.gatehouse.database, file, 'csv', false);
+      await exportTo(t, file, 'csv', false);
       const [header, row] = readFileSync(file, 'utf8').trim().split('\n');
       expect(header).toBe(
         'id,email,username,full_name,email_verified,email_verified_at,created_at,metadata,roles',
@@ -487,13 +486,13 @@ describe('users export', () => {
 });
 
 async function exportTo(
-  database: Database,
+  t: TestApp,
   file: string,
   format: 'jsonl' | 'csv',
   includePasswordHashes = true,
 ) {
   const output = createWriteStream(file);
-  await exportUsers(database, output, { format, includePasswordHashes, pageSize: 2 });
+  await exportUsers(t.gatehouse.services, output, { format, includePasswordHashes, pageSize: 2 });
   output.end();
   await once(output, 'finish');
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { withGatehouse } from './open.js';
+import { withServices } from './open.js';
 import { promptSecret, readStdin } from './prompt.js';
 
 const USAGE = `usage: gatehouse admin create --email <address> [--username <name>] [--name <full name>]
@@ -48,8 +48,8 @@ export async function adminCommand(config: Config, args: string[]): Promise<numb
   }
 
   try {
-    const outcome = await withGatehouse(config, (gatehouse) =>
-      gatehouse.services.adminBootstrap.ensureAdmin(
+    const outcome = await withServices(config, ({ services }) =>
+      services.adminBootstrap.ensureAdmin(
         { email, username: options.username, fullName: options.name, password },
         { onlyIfNoAdmin: false },
       ),

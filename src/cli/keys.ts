@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { NO_REQUEST } from '../request-context.js';
-import { withGatehouse } from './open.js';
+import { withServices } from './open.js';
 
 /**
  * `gatehouse keys rotate`: a new signing key signs from now on (every replica picks it up within
@@ -17,16 +17,17 @@ export async function keysCommand(config: Config, args: string[]): Promise<numbe
     );
     return 2;
   }
-  const kid = await withGatehouse(config, async (gatehouse) => {
-    const previous = (await gatehouse.signer.jwks()).keys.map((key) => key.kid);
-    const created = await gatehouse.signer.rotate();
-    await gatehouse.services.audit.record(NO_REQUEST, {
-      type: 'keys.rotated',
-      actorUserId: null,
-      subjectUserId: null,
-      detail: { kid: created, retiring: previous.filter((k): k is string => Boolean(k)) },
-    });
-    return created;
+  const kid = await withServices(config, async ({ signer, services }) => {
+    const previous = (await signer.jwks()).keys.map((key) => key.kid);
+    // The audit row commits with the new key, in the rotation's transaction.
+    return signer.rotate((tx, created) =>
+      services.events.record(tx, NO_REQUEST, {
+        type: 'keys.rotated',
+        actorUserId: null,
+        subjectUserId: null,
+        detail: { kid: created, retiring: previous.filter((k): k is string => Boolean(k)) },
+      }),
+    );
   });
   const ttlMinutes = config.tokens.accessTokenTtlSeconds / 60;
   process.stdout.write(

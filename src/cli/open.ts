@@ -1,28 +1,23 @@
 import type { Config } from '../config.js';
-import { openGatehouse, type Gatehouse } from '../gatehouse.js';
+import { openRuntime, type Runtime } from '../runtime.js';
 
 /**
- * The whole service for a one-shot command: the same composition as `serve` (migrations, keys,
- * services), without listening and without the relay loop. Logs go to stderr at `warn`, so a
- * command's stdout carries only its output (`users export` pipes it).
+ * Runs `work` with the service layer open — the same composition as `serve` (migrations, keys,
+ * services) without HTTP and without the relay loop — and closes it whatever happens. Events
+ * and mail the command queued are delivered by the worker (or `serve`) later.
  */
-export function openForCommand(config: Config): Promise<Gatehouse> {
-  return openGatehouse(config, {
-    logger: { level: config.log.level === 'silent' ? 'silent' : 'warn', stream: process.stderr },
-    worker: 'manual',
-  });
-}
-
-/** Runs `work` with the service open, closing it whatever happens. */
-export async function withGatehouse<T>(
+export async function withServices<T>(
   config: Config,
-  work: (gatehouse: Gatehouse) => Promise<T>,
+  work: (runtime: Runtime) => Promise<T>,
 ): Promise<T> {
-  const gatehouse = await openForCommand(config);
+  const runtime = await openRuntime(config);
   try {
-    return await work(gatehouse);
+    // On stderr, so a command's stdout carries only its output (`users export` pipes it).
+    if (config.log.level !== 'silent') {
+      for (const warning of runtime.warnings) process.stderr.write(`warning: ${warning}\n`);
+    }
+    return await work(runtime);
   } finally {
-    // Events and mail the command queued are delivered by the worker (or `serve`) later.
-    await gatehouse.close({ timeoutMs: 5_000 });
+    await runtime.close();
   }
 }

@@ -14,7 +14,7 @@ import {
   formatFromPath,
   type SourceFormat,
 } from '../modules/user-transfer/source.js';
-import { withGatehouse } from './open.js';
+import { withServices } from './open.js';
 
 export const USERS_USAGE = `usage:
   gatehouse users import <file.jsonl|file.csv> [--format jsonl|csv] [--state <file>] [--restart]
@@ -42,10 +42,10 @@ export async function usersCommand(
     io.stderr.write(`users: ${(error as Error).message}\n${USERS_USAGE}`);
     return 2;
   }
-  return withGatehouse(config, async ({ database, services }) => {
+  return withServices(config, async ({ services }) => {
     if (parsed.action === 'export') {
       const output = parsed.output ? createWriteStream(parsed.output) : io.stdout;
-      const count = await exportUsers(database, output, parsed);
+      const count = await exportUsers(services, output, parsed);
       if (parsed.output) {
         output.end();
         await once(output, 'finish');
@@ -60,7 +60,7 @@ export async function usersCommand(
     process.once('SIGTERM', interrupt);
     try {
       const summary = await importUsers(
-        { database, clock: systemClock, audit: services.audit, progress: io.stderr },
+        { ...services, clock: systemClock, progress: io.stderr },
         { ...parsed, signal: controller.signal },
       );
       io.stdout.write(describeSummary(summary, parsed.statePath));

@@ -5,9 +5,14 @@ import { json, post, registerAndLogin, type TestApp } from './app.js';
 export async function grantRoles(t: TestApp, userId: string, roles: string[]): Promise<void> {
   const database = await t.db.open();
   const repository = new RoleRepository(database);
-  await database.db.transaction(async (tx) => {
-    for (const role of roles) await repository.grant(tx, userId, role, null, t.clock.now());
-  });
+  await database.db.transaction((tx) =>
+    repository.grantMany(
+      tx,
+      roles.map((roleName) => ({ userId, roleName })),
+      null,
+      t.clock.now(),
+    ),
+  );
 }
 
 /** Registers a fresh account holding `roles`, logged in with a token that carries them. */

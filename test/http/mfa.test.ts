@@ -366,10 +366,9 @@ describe('MFA lockout', () => {
     );
   });
 
-  it.runIf(process.env.DATABASE_URL !== undefined)(
+  it.runIf(process.env.GATEHOUSE_TEST_DB === 'postgres')(
     'without KEY_ENCRYPTION_KEY on PostgreSQL, setup answers 503',
     async () => {
-      if (t.db.kind !== 'postgres') return;
       const plain = await buildTestApp({});
       try {
         const { accessToken } = await registerAndLogin(plain.app);

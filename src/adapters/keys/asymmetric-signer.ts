@@ -26,7 +26,7 @@ import {
   verifyOptions,
   type TokenSettings,
 } from './token-claims.js';
-import type { AccessTokenClaims, TokenSigner, VerifiedAccessToken } from './types.js';
+import type { AccessTokenClaims, RotationHook, TokenSigner, VerifiedAccessToken } from './types.js';
 
 interface LoadedKey {
   kid: string;
@@ -126,13 +126,13 @@ export class AsymmetricTokenSigner implements TokenSigner {
     };
   }
 
-  async rotate(): Promise<string> {
+  async rotate(within?: RotationHook): Promise<string> {
     const key = await this.generateKey();
     // Old keys keep verifying for one access-token lifetime plus a minute of clock skew.
     const retireAfter = new Date(
       this.clock.now().getTime() + (this.settings.ttlSeconds + 60) * 1000,
     );
-    await this.repository.rotate(this.algorithm, retireAfter, key);
+    await this.repository.rotate(this.algorithm, retireAfter, key, within);
     await this.reload();
     return key.kid;
   }

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNull, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/index.js';
-import { signingKeys } from '../db/schema.js';
+import type { Db, Tx } from '../db/index.js';
+import { signingKeys } from './schema.js';
 
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
 export type NewSigningKey = typeof signingKeys.$inferInsert;
@@ -40,7 +40,12 @@ export class SigningKeyRepository {
    * Adds a new key and schedules every current key of `alg` to retire at `retireAfter`; retired
    * public keys stay in JWKS until then, so tokens they signed keep verifying.
    */
-  async rotate(alg: string, retireAfter: Date, key: NewSigningKey): Promise<void> {
+  async rotate(
+    alg: string,
+    retireAfter: Date,
+    key: NewSigningKey,
+    within?: (tx: Tx, kid: string) => Promise<void>,
+  ): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK_ID})`);
       await tx
@@ -48,6 +53,7 @@ export class SigningKeyRepository {
         .set({ retireAfter })
         .where(and(eq(signingKeys.alg, alg), isNull(signingKeys.retireAfter)));
       await tx.insert(signingKeys).values(key);
+      await within?.(tx, key.kid);
     });
   }
 }

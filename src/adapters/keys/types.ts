@@ -1,3 +1,4 @@
+import type { Tx } from '../db/index.js';
 import type { JSONWebKeySet } from 'jose';
 
 /** What Gatehouse puts in an access token besides the registered claims. */
@@ -28,5 +29,8 @@ export interface TokenSigner {
   verify(token: string): Promise<VerifiedAccessToken>;
   jwks(): Promise<JSONWebKeySet>;
   /** Starts a new signing key; returns its kid. Old keys verify until their tokens expire. */
-  rotate(): Promise<string>;
+  rotate(within?: RotationHook): Promise<string>;
 }
+
+/** Runs in the rotation's transaction with the new key's id (its audit row goes there). */
+export type RotationHook = (tx: Tx, kid: string) => Promise<void>;

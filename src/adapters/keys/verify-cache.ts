@@ -1,7 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
 import type { Clock } from '../../clock.js';
 import { errors } from '../../errors.js';
-import type { AccessTokenClaims, TokenSigner, VerifiedAccessToken } from './types.js';
+import type { AccessTokenClaims, RotationHook, TokenSigner, VerifiedAccessToken } from './types.js';
 
 /**
  * Remembers tokens whose signature already checked out, so a client calling many times with
@@ -46,7 +46,7 @@ export class VerifyCachingSigner implements TokenSigner {
     return this.inner.jwks();
   }
 
-  rotate(): Promise<string> {
-    return this.inner.rotate();
+  rotate(within?: RotationHook): Promise<string> {
+    return this.inner.rotate(within);
   }
 }

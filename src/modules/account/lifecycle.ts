@@ -2,9 +2,9 @@ import type { Tx } from '../../adapters/db/index.js';
 import type { Transactor } from '../../adapters/db/transaction.js';
 import type { Clock } from '../../clock.js';
 import { errors } from '../../errors.js';
-import type { PasswordHasher } from '../auth/password-hasher.js';
-import { checkPassword } from '../auth/password-policy.js';
-import type { Outbox } from '../events/outbox.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
+import type { PasswordPolicy } from '../passwords/policy.js';
+import type { DomainEvents } from '../events/domain-events.js';
 import type { SessionService } from '../sessions/service.js';
 import type { AddressLimiter } from '../verification/address-limiter.js';
 import type { OneTimeTokenService, Proof } from '../verification/service.js';
@@ -12,13 +12,11 @@ import { normalizeEmail } from './identifiers.js';
 import type { UserRepository, UserRow } from './repository.js';
 import { uniqueViolation } from '../../adapters/db/errors.js';
 import type { RequestContext } from '../../request-context.js';
-import type { AuditService } from '../audit/service.js';
 
 export interface LifecycleSettings {
   publicUrl: string;
   passwordResetUrl: string;
   codeTtlSeconds: number;
-  passwordMinLength: number;
   /**
    * Requests that must not reveal whether an address has an account (verification and reset
    * requests) take at least this long, whichever path they take.
@@ -29,25 +27,22 @@ export interface LifecycleSettings {
 /** An invitation gives its addressee a week to choose a password. */
 export const INVITE_TTL_SECONDS = 7 * 86_400;
 
-/** Who erases an account other than its owner, and what they check in the erasing transaction. */
+/** Who erases an account other than its owner. */
 export interface Eraser {
   actorUserId: string;
-  guard: (tx: Tx) => Promise<void>;
 }
 
 export interface LifecycleDeps {
   users: UserRepository;
   tokens: OneTimeTokenService;
   sessions: SessionService;
-  outbox: Outbox;
+  events: DomainEvents;
   hasher: PasswordHasher;
+  passwordPolicy: PasswordPolicy;
   limiter: AddressLimiter;
   clock: Clock;
   transaction: Transactor;
-  audit: Pick<AuditService, 'record'>;
   settings: LifecycleSettings;
-  /** Removes what other modules keep about an account (MFA factor), in the erasing transaction. */
-  onErase?: (tx: Tx, userId: string) => Promise<void>;
 }
 
 export type ConfirmResult =
@@ -56,8 +51,8 @@ export type ConfirmResult =
 
 /**
  * The account's lifecycle after registration: email verification, password reset, password
- * and email change, deletion. Every change writes its event and mail to the outbox in the
- * transaction that makes it.
+ * and email change, deletion. Every change writes its event, audit row and mail through the
+ * DomainEvents seam in the transaction that makes it.
  */
 export class AccountLifecycle {
   constructor(private readonly deps: LifecycleDeps) {}
@@ -81,7 +76,7 @@ export class AccountLifecycle {
       user.email,
       INVITE_TTL_SECONDS,
     );
-    await this.deps.outbox.mail(tx, user.id, user.email, {
+    await this.deps.events.mail(tx, user.id, user.email, {
       template: 'invite',
       code: issued.code,
       link: linkWithToken(this.deps.settings.passwordResetUrl, issued.token),
@@ -102,20 +97,15 @@ export class AccountLifecycle {
 
   /** Confirms a verification or an email change with the link's token or the address and code. */
   async confirmEmail(proof: Proof, context: RequestContext): Promise<ConfirmResult> {
-    const result = await this.confirmEmailChange(proof);
-    await this.deps.audit.record(context, {
-      type: 'email.verified',
-      subjectUserId: result.userId,
-      detail: { change: result.kind === 'email_changed' },
-    });
-    return result;
-  }
-
-  private async confirmEmailChange(proof: Proof): Promise<ConfirmResult> {
-    const { tokens, users, outbox, clock, transaction } = this.deps;
+    const { tokens, users, events, clock, transaction } = this.deps;
     const row = await tokens.resolve(normalizeProof(proof), ['verify_email', 'change_email']);
     const user = await users.findById(row.userId);
     if (!user || user.status !== 'active') throw errors.invalidOneTimeToken();
+    const audit = (change: boolean) => ({
+      type: 'email.verified' as const,
+      subjectUserId: user.id,
+      detail: { change },
+    });
     try {
       // Only `tx` inside: PGlite runs one statement at a time, so a query outside the
       // transaction would wait for it forever.
@@ -125,24 +115,30 @@ export class AccountLifecycle {
         if (row.purpose === 'change_email') {
           const changed = await users.changeEmail(tx, user.id, row.email, now);
           if (!changed?.email) throw errors.invalidOneTimeToken();
-          await outbox.event(tx, 'user.email_changed', user.id, {
-            id: user.id,
-            email: changed.email,
-            previous_email: user.email,
-          });
+          await events.emit(
+            tx,
+            'user.email_changed',
+            { id: user.id, email: changed.email, previous_email: user.email },
+            { context, audit: audit(true) },
+          );
           return { kind: 'email_changed' as const, email: changed.email, userId: user.id };
         }
         // A link to an address the account no longer has is void.
         if (!user.email || user.email.toLowerCase() !== row.email.toLowerCase()) {
           throw errors.invalidOneTimeToken();
         }
-        if (!user.emailVerifiedAt) {
+        if (user.emailVerifiedAt) {
+          // Confirmed again: nothing changes, but the confirmation is on record as before.
+          await events.record(tx, context, audit(false));
+        } else {
           const verified = await users.markEmailVerified(tx, user.id, user.email, now);
           if (!verified) throw errors.invalidOneTimeToken();
-          await outbox.event(tx, 'user.email_verified', user.id, {
-            id: user.id,
-            email: user.email,
-          });
+          await events.emit(
+            tx,
+            'user.email_verified',
+            { id: user.id, email: user.email },
+            { context, audit: audit(false) },
+          );
         }
         return { kind: 'email_verified' as const, email: user.email, userId: user.id };
       });
@@ -168,17 +164,17 @@ export class AccountLifecycle {
       const to = user.email;
       await this.deps.transaction(async (tx) => {
         const issued = await this.deps.tokens.issue(tx, user.id, 'reset_password', to);
-        await this.deps.outbox.mail(tx, user.id, to, {
+        await this.deps.events.mail(tx, user.id, to, {
           template: 'reset_password',
           code: issued.code,
           link: linkWithToken(this.deps.settings.passwordResetUrl, issued.token),
           ttlMinutes: this.ttlMinutes(),
         });
-      });
-      await this.deps.audit.record(context, {
-        type: 'password.reset_requested',
-        subjectUserId: user.id,
-        actorUserId: null,
+        await this.deps.events.record(tx, context, {
+          type: 'password.reset_requested',
+          subjectUserId: user.id,
+          actorUserId: null,
+        });
       });
     });
   }
@@ -190,7 +186,7 @@ export class AccountLifecycle {
    * reached its addressee, verifies the address.
    */
   async resetPassword(proof: Proof, newPassword: string, context: RequestContext): Promise<void> {
-    const { tokens, users, sessions, outbox, hasher, clock, transaction } = this.deps;
+    const { tokens, users, sessions, events, hasher, clock, transaction } = this.deps;
     const row = await tokens.resolve(normalizeProof(proof), ['reset_password', 'invite']);
     const user = await users.findById(row.userId);
     if (!user || user.status !== 'active') throw errors.invalidOneTimeToken();
@@ -202,30 +198,46 @@ export class AccountLifecycle {
       const now = clock.now();
       await users.changePassword(tx, user.id, passwordHash, now);
       await sessions.revokeAllWithin(tx, user.id, 'password_reset');
-      await outbox.event(tx, 'user.password_reset', user.id, { id: user.id });
+      await events.emit(
+        tx,
+        'user.password_reset',
+        { id: user.id },
+        {
+          context,
+          audit: {
+            type: 'password.reset_completed',
+            subjectUserId: user.id,
+            detail: { sessions_ended: true, ...(invited ? { invite: true } : {}) },
+          },
+        },
+      );
       if (invited) {
-        await this.verifyInvitedAddress(tx, user, row.email, now);
+        await this.verifyInvitedAddress(tx, user, row.email, now, context);
       } else if (user.email) {
-        await outbox.mail(tx, user.id, user.email, { template: 'password_reset' });
+        await events.mail(tx, user.id, user.email, { template: 'password_reset' });
       }
-    });
-    await this.deps.audit.record(context, {
-      type: 'password.reset_completed',
-      subjectUserId: user.id,
-      detail: { sessions_ended: true, ...(invited ? { invite: true } : {}) },
     });
   }
 
   /** The invitation reached `mailedTo`: verified, if it is still the account's address. */
-  private async verifyInvitedAddress(tx: Tx, user: UserRow, mailedTo: string, now: Date) {
+  private async verifyInvitedAddress(
+    tx: Tx,
+    user: UserRow,
+    mailedTo: string,
+    now: Date,
+    context: RequestContext,
+  ) {
     if (user.emailVerifiedAt || !user.email) return;
     if (user.email.toLowerCase() !== mailedTo.toLowerCase()) return;
     const verified = await this.deps.users.markEmailVerified(tx, user.id, user.email, now);
     if (verified) {
-      await this.deps.outbox.event(tx, 'user.email_verified', user.id, {
-        id: user.id,
-        email: user.email,
-      });
+      // Audited by the reset's `password.reset_completed` (detail `invite: true`).
+      await this.deps.events.emit(
+        tx,
+        'user.email_verified',
+        { id: user.id, email: user.email },
+        { context, audit: null },
+      );
     }
   }
 
@@ -237,22 +249,29 @@ export class AccountLifecycle {
     newPassword: string,
     context: RequestContext,
   ): Promise<void> {
-    const { users, sessions, outbox, hasher, clock, transaction } = this.deps;
+    const { users, sessions, events, hasher, clock, transaction } = this.deps;
     await this.requirePassword(user, currentPassword);
     this.checkPolicy(newPassword, user);
     const passwordHash = await hasher.hash(newPassword);
     await transaction(async (tx) => {
       await users.changePassword(tx, user.id, passwordHash, clock.now());
       await sessions.revokeAllWithin(tx, user.id, 'password_changed', currentSessionId);
-      await outbox.event(tx, 'user.password_changed', user.id, { id: user.id });
+      await events.emit(
+        tx,
+        'user.password_changed',
+        { id: user.id },
+        {
+          context,
+          audit: {
+            type: 'password.changed',
+            subjectUserId: user.id,
+            detail: { other_sessions_ended: true },
+          },
+        },
+      );
       if (user.email) {
-        await outbox.mail(tx, user.id, user.email, { template: 'password_changed' });
+        await events.mail(tx, user.id, user.email, { template: 'password_changed' });
       }
-    });
-    await this.deps.audit.record(context, {
-      type: 'password.changed',
-      subjectUserId: user.id,
-      detail: { other_sessions_ended: true },
     });
   }
 
@@ -281,10 +300,10 @@ export class AccountLifecycle {
         headers: { 'retry-after': String(decision.retryAfterSeconds) },
       });
     }
-    const { tokens, outbox, transaction } = this.deps;
+    const { tokens, events, transaction } = this.deps;
     await transaction(async (tx) => {
       const issued = await tokens.issue(tx, user.id, 'change_email', newEmail);
-      await outbox.mail(tx, user.id, newEmail, {
+      await events.mail(tx, user.id, newEmail, {
         template: 'change_email',
         code: issued.code,
         link: this.verificationLink(issued.token),
@@ -292,17 +311,17 @@ export class AccountLifecycle {
         newEmail,
       });
       if (user.email) {
-        await outbox.mail(tx, user.id, user.email, {
+        await events.mail(tx, user.id, user.email, {
           template: 'email_change_requested',
           newEmail,
         });
       }
-    });
-    // The new address is personal data of a change not yet confirmed: not in the audit detail.
-    await this.deps.audit.record(context, {
-      type: 'user.updated',
-      subjectUserId: user.id,
-      detail: { fields: ['email'], pending_confirmation: true },
+      // The new address is personal data of a change not yet confirmed: not in the audit detail.
+      await events.record(tx, context, {
+        type: 'user.updated',
+        subjectUserId: user.id,
+        detail: { fields: ['email'], pending_confirmation: true },
+      });
     });
   }
 
@@ -316,60 +335,85 @@ export class AccountLifecycle {
 
   /**
    * Deletes the account: personal data erased in place (email and username become free),
-   * sessions ended, tokens, MFA factor and undelivered mail dropped, `user.deleted` announced,
-   * all in one transaction; false when there was no such account left to delete. An
-   * administrator's `guard` (the last-admin check) runs in that transaction and can undo it.
+   * sessions ended, tokens and undelivered mail dropped, `user.erasing` for what other modules
+   * keep (MFA factor, roles; the last-admin check can undo it all), `user.deleted` announced,
+   * all in one transaction; false when there was no such account left to delete.
    */
   async erase(userId: string, context: RequestContext, by?: Eraser): Promise<boolean> {
-    const { users, tokens, sessions, outbox, clock, transaction } = this.deps;
-    const deleted = await transaction(async (tx) => {
+    const { users, tokens, sessions, events, clock, transaction } = this.deps;
+    return transaction(async (tx) => {
       if (!(await users.anonymise(tx, userId, clock.now()))) return false;
-      // After the account's row is taken, as the other admin actions do: one lock order.
-      await by?.guard(tx);
+      // Right after the account's row is taken, as the other admin actions take the admin
+      // lock (the last-admin check): one lock order.
+      await events.emit(tx, 'user.erasing', { id: userId }, { context, audit: null });
       await sessions.revokeAllWithin(tx, userId, 'account_deleted');
       await tokens.deleteForUser(tx, userId);
-      await this.deps.onErase?.(tx, userId);
-      await outbox.dropMailFor(tx, userId);
-      await outbox.event(tx, 'user.deleted', userId, { id: userId });
+      await events.dropMailFor(tx, userId);
+      await events.emit(
+        tx,
+        'user.deleted',
+        { id: userId },
+        {
+          context,
+          audit: {
+            type: 'user.deleted',
+            subjectUserId: userId,
+            ...(by ? { actorUserId: by.actorUserId } : {}),
+          },
+        },
+      );
       return true;
     });
-    if (deleted) {
-      await this.deps.audit.record(context, {
-        type: 'user.deleted',
-        subjectUserId: userId,
-        ...(by ? { actorUserId: by.actorUserId } : {}),
-      });
-    }
-    return deleted;
   }
 
   /**
-   * Failed logins locked the account's identifier: tell the platform (`user.locked`) and the
-   * owner (a mail), in one transaction.
+   * Within the transaction that counted the failure which locked the account's identifier:
+   * tell the platform (`user.locked`) and the owner (a mail), audited with the lockout figures.
    */
-  async announceLock(user: UserRow, lockedUntil: Date | null): Promise<void> {
-    const { outbox, clock, transaction } = this.deps;
+  async announceLockWithin(
+    tx: Tx,
+    user: UserRow,
+    outcome: { lockedUntil: Date | null; failures: number },
+    context: RequestContext,
+  ): Promise<void> {
+    const { events, clock } = this.deps;
+    const { lockedUntil } = outcome;
     const minutes = lockedUntil
       ? Math.max(1, Math.ceil((lockedUntil.getTime() - clock.now().getTime()) / 60_000))
       : 0;
-    await transaction(async (tx) => {
-      await outbox.event(tx, 'user.locked', user.id, {
+    await events.emit(
+      tx,
+      'user.locked',
+      {
         id: user.id,
         reason: 'too_many_failed_attempts',
         locked_until: lockedUntil?.toISOString() ?? null,
+      },
+      {
+        context,
+        audit: {
+          type: 'user.locked',
+          subjectUserId: user.id,
+          actorUserId: null,
+          detail: {
+            reason: 'too_many_failed_attempts',
+            failed_attempts: outcome.failures,
+            locked_until: lockedUntil?.toISOString() ?? null,
+          },
+        },
+      },
+    );
+    if (user.email && minutes > 0) {
+      await events.mail(tx, user.id, user.email, {
+        template: 'account_locked',
+        lockedMinutes: minutes,
       });
-      if (user.email && minutes > 0) {
-        await outbox.mail(tx, user.id, user.email, {
-          template: 'account_locked',
-          lockedMinutes: minutes,
-        });
-      }
-    });
+    }
   }
 
   private async mailVerification(tx: Tx, userId: string, email: string): Promise<void> {
     const issued = await this.deps.tokens.issue(tx, userId, 'verify_email', email);
-    await this.deps.outbox.mail(tx, userId, email, {
+    await this.deps.events.mail(tx, userId, email, {
       template: 'verify_email',
       code: issued.code,
       link: this.verificationLink(issued.token),
@@ -393,11 +437,7 @@ export class AccountLifecycle {
   }
 
   private checkPolicy(password: string, user: UserRow): void {
-    const weakness = checkPassword(password, this.deps.settings.passwordMinLength, {
-      email: user.email,
-      username: user.username,
-    });
-    if (weakness) throw errors.weakPassword(weakness);
+    this.deps.passwordPolicy.check(password, { email: user.email, username: user.username });
   }
 
   /** Runs `work`, then waits out the rest of `uniformResponseMs`, whichever way it went. */

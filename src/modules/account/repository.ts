@@ -1,6 +1,7 @@
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database, Db, Executor } from '../../adapters/db/index.js';
-import { users } from '../../adapters/db/schema.js';
+import { statementChunks } from '../../adapters/db/raw.js';
+import { users } from './schema.js';
 
 export type UserRow = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
@@ -9,9 +10,39 @@ export type ProfileChanges = Partial<Pick<UserRow, 'fullName' | 'username' | 'me
 export type AccountChanges = ProfileChanges &
   Partial<Pick<UserRow, 'email' | 'emailVerifiedAt' | 'status'>>;
 
-/** The only code touching `users`. */
+/** A page of `users export`: keyset on (created_at, id); the cursor keeps the microseconds. */
+const EXPORT_PAGE = `
+SELECT u.id, u.email, u.username, u.full_name AS "fullName",
+       u.email_verified_at AS "emailVerifiedAt", u.created_at AS "createdAt",
+       u.created_at::text AS "cursor", u.metadata, u.password_hash AS "passwordHash"
+FROM users u
+WHERE u.status <> 'deleted'
+  AND ($1::timestamptz IS NULL OR (u.created_at, u.id) > ($1::timestamptz, $2::uuid))
+ORDER BY u.created_at, u.id
+LIMIT $3`;
+
+export interface ExportedAccount {
+  id: string;
+  email: string | null;
+  username: string | null;
+  fullName: string | null;
+  emailVerifiedAt: Date | string | null;
+  createdAt: Date | string;
+  /** `created_at` as PostgreSQL prints it, to the microsecond: where the next page starts. */
+  cursor: string;
+  metadata: Record<string, unknown>;
+  passwordHash: string | null;
+}
+
+export interface ExportCursor {
+  createdAt: string;
+  id: string;
+}
+
+/** The only code touching `users` (the admin directory reads it too; see its comment). */
 export class UserRepository {
   private readonly db: Db;
+  private readonly database: Database;
   // Lookups on every login and profile read: prepared once, not rebuilt per call.
   private readonly byId;
   private readonly byEmail;
@@ -19,6 +50,7 @@ export class UserRepository {
 
   constructor(database: Database) {
     this.db = database.db;
+    this.database = database;
     const lookup = (column: typeof users.id | typeof users.email | typeof users.username) =>
       this.db
         .select()
@@ -35,6 +67,27 @@ export class UserRepository {
     return row!;
   }
 
+  /**
+   * Inserts the accounts that conflict with nothing (id, email or username taken) and returns
+   * them; the others are skipped, not errors (the import reports them).
+   */
+  async insertMany(tx: Executor, values: readonly NewUser[]): Promise<UserRow[]> {
+    const inserted: UserRow[] = [];
+    for (const chunk of statementChunks(values)) {
+      inserted.push(...(await tx.insert(users).values(chunk).onConflictDoNothing().returning()));
+    }
+    return inserted;
+  }
+
+  /** Accounts that are not deleted, oldest first, after `after`. */
+  exportPage(after: ExportCursor | undefined, limit: number): Promise<ExportedAccount[]> {
+    return this.database.query<ExportedAccount>('account_export_page', EXPORT_PAGE, [
+      after?.createdAt ?? null,
+      after?.id ?? null,
+      limit,
+    ]);
+  }
+
   async findById(id: string): Promise<UserRow | undefined> {
     return (await this.byId.execute({ value: id }))[0];
   }
@@ -46,6 +99,16 @@ export class UserRepository {
 
   async findByUsername(username: string): Promise<UserRow | undefined> {
     return (await this.byUsername.execute({ value: username }))[0];
+  }
+
+  /** How many of `ids` are active accounts (the last-admin check). */
+  async countActive(executor: Executor, ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const [row] = await executor
+      .select({ count: sql<number>`count(*)::int` })
+      .from(users)
+      .where(and(inArray(users.id, [...ids]), eq(users.status, 'active')));
+    return Number(row?.count ?? 0);
   }
 
   /** Reads the account and locks its row until the caller's transaction ends. */

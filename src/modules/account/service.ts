@@ -2,8 +2,9 @@ import type { Clock } from '../../clock.js';
 import type { Tx } from '../../adapters/db/index.js';
 import { uniqueViolation } from '../../adapters/db/errors.js';
 import type { Transactor } from '../../adapters/db/transaction.js';
-import type { Outbox } from '../events/outbox.js';
-import type { UserSnapshot } from '../events/types.js';
+import type { AuditEntry } from '../audit/types.js';
+import type { DomainEvents } from '../events/domain-events.js';
+import type { EventData, UserSnapshot } from '../events/types.js';
 import { errors, type FieldError } from '../../errors.js';
 import {
   emailProblem,
@@ -13,8 +14,12 @@ import {
   usernameProblem,
 } from './identifiers.js';
 import type { RequestContext } from '../../request-context.js';
-import type { AuditService } from '../audit/service.js';
 import type { AccountChanges, ProfileChanges, UserRepository, UserRow } from './repository.js';
+
+import type { ExportCursor, ExportedAccount } from './repository.js';
+
+export type { AccountChanges, ExportCursor, ExportedAccount, UserRow } from './repository.js';
+export { USER_STATUSES, type UserStatus } from './schema.js';
 
 /** What the API shows of an account: the event snapshot plus metadata and timestamps. */
 export interface PublicUser extends UserSnapshot {
@@ -32,6 +37,12 @@ export interface NewAccount {
   /** The address is vouched for by whoever creates the account (an admin, the CLI). */
   emailVerified?: boolean;
 }
+
+/** An account as another system kept it (import): its own id, dates and verified address. */
+export type NewAccountRow = Pick<
+  UserRow,
+  'email' | 'username' | 'fullName' | 'passwordHash' | 'emailVerifiedAt' | 'createdAt' | 'metadata'
+>;
 
 export interface ProfilePatch {
   full_name?: string | null;
@@ -59,6 +70,32 @@ export function toSnapshot(user: UserRow): UserSnapshot {
   };
 }
 
+/** `data` of `user.created`: built here only, for every way an account comes to be (import too). */
+export function userCreatedEvent(user: UserRow): EventData['user.created'] {
+  return { ...toSnapshot(user), created_at: user.createdAt.toISOString() };
+}
+
+/** Who made the account and what the audit trail says about it. */
+export interface Creation {
+  context: RequestContext;
+  /** The administrator (or null: the CLI, start-up); the account itself when absent. */
+  actorUserId?: string | null;
+  detail?: AuditEntry['detail'];
+}
+
+/** The `user.created` audit entry, beside the event: one builder for every creation path. */
+export function userCreatedAudit(
+  user: Pick<UserRow, 'id'>,
+  creation: Omit<Creation, 'context'>,
+): AuditEntry {
+  return {
+    type: 'user.created',
+    subjectUserId: user.id,
+    ...(creation.actorUserId === undefined ? {} : { actorUserId: creation.actorUserId }),
+    ...(creation.detail ? { detail: creation.detail } : {}),
+  };
+}
+
 export function toPublicUser(user: UserRow): PublicUser {
   return {
     ...toSnapshot(user),
@@ -74,11 +111,8 @@ export class AccountService {
     private readonly deps: {
       users: UserRepository;
       clock: Clock;
-      audit: Pick<AuditService, 'record'>;
-      outbox: Outbox;
+      events: DomainEvents;
       transaction: Transactor;
-      /** Gives a new account its default role, in the transaction that creates it. */
-      onCreate?: (tx: Tx, user: UserRow) => Promise<void>;
     },
   ) {}
 
@@ -106,15 +140,17 @@ export class AccountService {
   }
 
   /**
-   * Inserts the account with its `user.created` event, and whatever `within` adds (the
-   * verification mail), in one transaction; the database's unique constraints decide races
-   * (→ 409, and nothing is announced).
+   * Inserts the account and emits `user.created` (outbox event, audit row and the other
+   * modules' reactions: the default role), and whatever `within` adds (the verification mail),
+   * in one transaction; the database's unique constraints decide races (→ 409, and nothing is
+   * announced).
    */
   async create(
     account: NewAccount,
+    creation: Creation,
     within?: (tx: Tx, user: UserRow) => Promise<void>,
   ): Promise<UserRow> {
-    const { users, clock, outbox, transaction } = this.deps;
+    const { users, clock, events, transaction } = this.deps;
     const now = clock.now();
     try {
       return await transaction(async (tx) => {
@@ -128,10 +164,9 @@ export class AccountService {
           },
           tx,
         );
-        await this.deps.onCreate?.(tx, user);
-        await outbox.event(tx, 'user.created', user.id, {
-          ...toSnapshot(user),
-          created_at: user.createdAt.toISOString(),
+        await events.emit(tx, 'user.created', userCreatedEvent(user), {
+          context: creation.context,
+          audit: userCreatedAudit(user, creation),
         });
         await within?.(tx, user);
         return user;
@@ -139,6 +174,39 @@ export class AccountService {
     } catch (error) {
       throw conflictFrom(error) ?? error;
     }
+  }
+
+  /**
+   * The bulk path of `create` (`users import`): inserts the accounts that conflict with nothing
+   * and emits one `user.created` per inserted account through the seam's bulk path — the same
+   * event and audit entry as `create` builds, the same reactions (default role) — plus what
+   * `within` adds, in one transaction. Returns the inserted accounts.
+   */
+  async createMany(
+    accounts: readonly (NewAccountRow & { id: string })[],
+    creation: Creation & { publish: boolean },
+    within?: (tx: Tx, users: UserRow[]) => Promise<void>,
+  ): Promise<UserRow[]> {
+    const { users, clock, events, transaction } = this.deps;
+    const now = clock.now();
+    return transaction(async (tx) => {
+      const inserted = await users.insertMany(
+        tx,
+        accounts.map((account) => ({ ...account, updatedAt: now })),
+      );
+      await events.emitMany(tx, 'user.created', inserted.map(userCreatedEvent), {
+        context: creation.context,
+        audit: inserted.map((user) => userCreatedAudit(user, creation)),
+        publish: creation.publish,
+      });
+      await within?.(tx, inserted);
+      return inserted;
+    });
+  }
+
+  /** A page of `users export`: accounts that are not deleted, oldest first, after `after`. */
+  exportPage(after: ExportCursor | undefined, limit: number): Promise<ExportedAccount[]> {
+    return this.deps.users.exportPage(after, limit);
   }
 
   getById(id: string): Promise<UserRow | undefined> {
@@ -201,6 +269,11 @@ export class AccountService {
     return existing(await this.deps.users.findForUpdate(tx, id));
   }
 
+  /** Within the caller's transaction: how many of `ids` are active accounts. */
+  countActiveWithin(tx: Tx, ids: readonly string[]): Promise<number> {
+    return this.deps.users.countActive(tx, ids);
+  }
+
   /** Within the caller's transaction (who announces the change); 404 when there is no such account. */
   async changeWithin(tx: Tx, id: string, changes: AccountChanges): Promise<UserRow> {
     return existing(await this.deps.users.update(id, changes, this.deps.clock.now(), tx));
@@ -208,26 +281,30 @@ export class AccountService {
 
   async updateProfile(id: string, patch: ProfilePatch, context: RequestContext): Promise<UserRow> {
     const changes = this.profileChanges(patch);
-    const { users, clock, outbox, transaction } = this.deps;
+    const { users, clock, events, transaction } = this.deps;
     try {
-      const updated = await transaction(async (tx) => {
+      return await transaction(async (tx) => {
         const row = await users.update(id, changes, clock.now(), tx);
         if (!row) throw errors.notFound('The account no longer exists.');
-        await outbox.event(tx, 'user.updated', id, {
-          ...toSnapshot(row),
-          changed: Object.keys(patch).filter(
-            (key) => patch[key as keyof ProfilePatch] !== undefined,
-          ),
-        });
+        const changed = Object.keys(patch).filter(
+          (key) => patch[key as keyof ProfilePatch] !== undefined,
+        );
+        await events.emit(
+          tx,
+          'user.updated',
+          { ...toSnapshot(row), changed },
+          // Which fields changed, never their values.
+          {
+            context,
+            audit: {
+              type: 'user.updated',
+              subjectUserId: id,
+              detail: { fields: Object.keys(patch).sort() },
+            },
+          },
+        );
         return row;
       });
-      // Which fields changed, never their values.
-      await this.deps.audit.record(context, {
-        type: 'user.updated',
-        subjectUserId: id,
-        detail: { fields: Object.keys(patch).sort() },
-      });
-      return updated;
     } catch (error) {
       throw conflictFrom(error) ?? error;
     }

@@ -2,9 +2,9 @@ import type { Transactor } from '../../adapters/db/transaction.js';
 import { AppError, errors } from '../../errors.js';
 import { NO_REQUEST, type RequestContext } from '../../request-context.js';
 import type { AccountService } from '../account/service.js';
-import type { AuditService } from '../audit/service.js';
-import type { PasswordHasher } from '../auth/password-hasher.js';
-import { checkPassword } from '../auth/password-policy.js';
+import type { DomainEvents } from '../events/domain-events.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
+import type { PasswordPolicy } from '../passwords/policy.js';
 import type { RbacService } from '../rbac/service.js';
 
 export interface AdminSpec {
@@ -35,9 +35,9 @@ export class AdminBootstrap {
       accounts: AccountService;
       rbac: RbacService;
       hasher: PasswordHasher;
-      audit: Pick<AuditService, 'record'>;
+      events: DomainEvents;
       transaction: Transactor;
-      passwordMinLength: number;
+      passwordPolicy: PasswordPolicy;
     },
   ) {}
 
@@ -59,11 +59,7 @@ export class AdminBootstrap {
     const existing = await accounts.findByIdentifier(email);
     if (existing) return this.promote(existing.id, options.onlyIfNoAdmin, context);
 
-    const weakness = checkPassword(spec.password, this.deps.passwordMinLength, {
-      email,
-      username,
-    });
-    if (weakness) throw errors.weakPassword(weakness);
+    this.deps.passwordPolicy.check(spec.password, { email, username });
     const passwordHash = await this.deps.hasher.hash(spec.password);
     let skipped = false;
     try {
@@ -75,6 +71,7 @@ export class AdminBootstrap {
           passwordHash,
           emailVerified: true,
         },
+        { context, actorUserId: null },
         async (tx, created) => {
           // Replicas starting together: the admin-role lock lets exactly one create the admin.
           await rbac.lockAdmins(tx);
@@ -82,13 +79,9 @@ export class AdminBootstrap {
             skipped = true;
             throw new BootstrapSkipped();
           }
-          await rbac.grantAdmin(tx, created.id);
+          await rbac.grantAdmin(tx, created.id, context);
+          await this.deps.events.record(tx, context, adminBootstrapped(created.id, 'created'));
         },
-      );
-      await this.deps.audit.record(
-        context,
-        { type: 'user.created', subjectUserId: user.id, actorUserId: null },
-        adminBootstrapped(user.id, 'created'),
       );
       return { kind: 'created', userId: user.id };
     } catch (error) {
@@ -111,11 +104,11 @@ export class AdminBootstrap {
     const outcome = await this.deps.transaction(async (tx) => {
       await rbac.lockAdmins(tx);
       if (onlyIfNoAdmin && (await rbac.adminExists(tx))) return 'skipped' as const;
-      return (await rbac.grantAdmin(tx, userId)) ? ('promoted' as const) : ('unchanged' as const);
+      if (!(await rbac.grantAdmin(tx, userId, context))) return 'unchanged' as const;
+      await this.deps.events.record(tx, context, adminBootstrapped(userId, 'promoted'));
+      return 'promoted' as const;
     });
     if (outcome === 'skipped') return { kind: 'skipped' };
-    if (outcome === 'promoted')
-      await this.deps.audit.record(context, adminBootstrapped(userId, outcome));
     return { kind: outcome, userId };
   }
 }

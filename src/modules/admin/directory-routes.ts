@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { preHandlerAsyncHookHandler } from 'fastify';
-import { USER_STATUSES, type UserStatus } from '../../adapters/db/schema.js';
+import { USER_STATUSES, type UserStatus } from '../account/service.js';
 import { errors } from '../../errors.js';
 import type { Authorize } from '../../http/authorize.js';
 import { bearerSecurity, problems } from '../../http/schemas.js';

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { UserRow } from '../account/repository.js';
+import type { UserRow } from '../account/service.js';
 import { toPublicUser } from '../account/service.js';
 import { UserSchema } from '../../http/schemas.js';
 

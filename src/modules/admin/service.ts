@@ -3,12 +3,16 @@ import type { Clock } from '../../clock.js';
 import { errors, type FieldError } from '../../errors.js';
 import { normalizeEmail } from '../account/identifiers.js';
 import type { AccountLifecycle } from '../account/lifecycle.js';
-import type { AccountChanges, UserRow } from '../account/repository.js';
-import { conflictFrom, toSnapshot, type AccountService } from '../account/service.js';
-import type { AuditService } from '../audit/service.js';
-import type { PasswordHasher } from '../auth/password-hasher.js';
-import { checkPassword } from '../auth/password-policy.js';
-import type { Outbox } from '../events/outbox.js';
+import {
+  conflictFrom,
+  toSnapshot,
+  type AccountChanges,
+  type AccountService,
+  type UserRow,
+} from '../account/service.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
+import type { PasswordPolicy } from '../passwords/policy.js';
+import type { DomainEvents } from '../events/domain-events.js';
 import type { LockoutService } from '../lockout/service.js';
 import type { MfaService } from '../mfa/service.js';
 import type { Actor, RbacService } from '../rbac/service.js';
@@ -58,16 +62,15 @@ export class AdminService {
       accounts: AccountService;
       lifecycle: Pick<AccountLifecycle, 'invite' | 'erase'>;
       rbac: Pick<RbacService, 'rolesOf' | 'assignableRoles' | 'grantWithin' | 'assertAdminRemains'>;
-      sessions: Pick<SessionService, 'list' | 'revokeAll' | 'revokeAllWithin'>;
-      lockout: Pick<LockoutService, 'clear'>;
+      sessions: Pick<SessionService, 'list' | 'revokeAllWithin'>;
+      lockout: Pick<LockoutService, 'clearWithin'>;
       mfa: Pick<MfaService, 'isEnabled' | 'reset'>;
       tokens: Pick<OneTimeTokenService, 'deleteForUser'>;
       hasher: PasswordHasher;
-      outbox: Outbox;
-      audit: Pick<AuditService, 'record'>;
+      events: DomainEvents;
       transaction: Transactor;
       clock: Clock;
-      passwordMinLength: number;
+      passwordPolicy: PasswordPolicy;
     },
   ) {}
 
@@ -94,16 +97,11 @@ export class AdminService {
     }
     if (problems.length > 0) throw errors.validationFailed(problems);
     if (input.password !== undefined) {
-      const weakness = checkPassword(input.password, this.deps.passwordMinLength, {
-        email,
-        username,
-      });
-      if (weakness) throw errors.weakPassword(weakness);
+      this.deps.passwordPolicy.check(input.password, { email, username });
     }
     const roles = await rbac.assignableRoles(actor.userId, input.roles ?? []);
     const passwordHash = input.password === undefined ? null : await hasher.hash(input.password);
     const invited = input.send_invite === true;
-    let previousRoles: string[] = [];
     const user = await accounts.create(
       {
         email,
@@ -112,33 +110,22 @@ export class AdminService {
         passwordHash,
         emailVerified: input.email_verified === true,
       },
-      async (tx, created) => {
-        previousRoles = await rbac.grantWithin(tx, actor.userId, created.id, roles);
-        if (invited) await lifecycle.invite(tx, created);
-      },
-    );
-    const rolesChanged = previousRoles.join() !== roles.join();
-    await this.deps.audit.record(
-      actor.context,
       {
-        type: 'user.created',
+        context: actor.context,
         actorUserId: actor.userId,
-        subjectUserId: user.id,
         detail: { roles, invited, password_set: passwordHash !== null },
       },
-      ...(invited
-        ? [{ type: 'user.invited' as const, actorUserId: actor.userId, subjectUserId: user.id }]
-        : []),
-      ...(rolesChanged
-        ? [
-            {
-              type: 'user.roles_changed' as const,
-              actorUserId: actor.userId,
-              subjectUserId: user.id,
-              detail: { roles, previous_roles: previousRoles },
-            },
-          ]
-        : []),
+      async (tx, created) => {
+        await rbac.grantWithin(tx, actor, created.id, roles);
+        if (invited) {
+          await lifecycle.invite(tx, created);
+          await this.deps.events.record(tx, actor.context, {
+            type: 'user.invited',
+            actorUserId: actor.userId,
+            subjectUserId: created.id,
+          });
+        }
+      },
     );
     return { user, roles };
   }
@@ -161,7 +148,7 @@ export class AdminService {
    * Disabling ends every session.
    */
   async updateUser(actor: Actor, id: string, patch: UserPatch): Promise<UserWithRoles> {
-    const { accounts, rbac, sessions, outbox, tokens, clock, transaction } = this.deps;
+    const { accounts, rbac, sessions, events, tokens, clock, transaction } = this.deps;
     const changes: AccountChanges = accounts.profileChanges(patch);
     const newEmail = patch.email === undefined ? undefined : normalizeEmail(patch.email);
     if (patch.status === 'disabled' && id === actor.userId) {
@@ -170,7 +157,6 @@ export class AdminService {
     const fields = Object.keys(patch)
       .filter((key) => patch[key as keyof UserPatch] !== undefined)
       .sort();
-    let endedSessions: string[] = [];
     let user: UserRow;
     try {
       user = await transaction(async (tx) => {
@@ -198,32 +184,43 @@ export class AdminService {
         if (disabling) await rbac.assertAdminRemains(tx, id);
 
         const after = await accounts.changeWithin(tx, id, changes);
-        await outbox.event(tx, 'user.updated', id, { ...toSnapshot(after), changed: fields });
+        const endedSessions = disabling
+          ? await sessions.revokeAllWithin(tx, id, 'account_disabled')
+          : [];
+        await events.emit(
+          tx,
+          'user.updated',
+          { ...toSnapshot(after), changed: fields },
+          {
+            context: actor.context,
+            // Which fields changed, never their values.
+            audit: {
+              type: 'user.updated',
+              actorUserId: actor.userId,
+              subjectUserId: id,
+              detail: {
+                fields,
+                ...(patch.status ? { status: patch.status } : {}),
+                ...(endedSessions.length > 0 ? { sessions_ended: endedSessions } : {}),
+              },
+            },
+          },
+        );
         if (emailChanged) {
-          await outbox.event(tx, 'user.email_changed', id, {
-            id,
-            email: after.email!,
-            previous_email: before.email,
-          });
+          // Audited by the `user.updated` entry above (its fields name `email`).
+          await events.emit(
+            tx,
+            'user.email_changed',
+            { id, email: after.email!, previous_email: before.email },
+            { context: actor.context, audit: null },
+          );
           await tokens.deleteForUser(tx, id);
         }
-        if (disabling) endedSessions = await sessions.revokeAllWithin(tx, id, 'account_disabled');
         return after;
       });
     } catch (error) {
       throw conflictFrom(error) ?? error;
     }
-    // Which fields changed, never their values.
-    await this.deps.audit.record(actor.context, {
-      type: 'user.updated',
-      actorUserId: actor.userId,
-      subjectUserId: id,
-      detail: {
-        fields,
-        ...(patch.status ? { status: patch.status } : {}),
-        ...(endedSessions.length > 0 ? { sessions_ended: endedSessions } : {}),
-      },
-    });
     return { user, roles: await this.deps.rbac.rolesOf(id) };
   }
 
@@ -232,9 +229,9 @@ export class AdminService {
     if (id === actor.userId) {
       throw errors.conflict('Delete your own account with DELETE /users/me.');
     }
+    // The last-admin check runs in the erasing transaction (RBAC's `user.erasing` rule).
     const erased = await this.deps.lifecycle.erase(id, actor.context, {
       actorUserId: actor.userId,
-      guard: (tx) => this.deps.rbac.assertAdminRemains(tx, id),
     });
     if (!erased) throw notFound();
   }
@@ -245,32 +242,33 @@ export class AdminService {
    */
   async lock(actor: Actor, id: string, reason: string | undefined): Promise<UserWithRoles> {
     if (id === actor.userId) throw errors.conflict('You cannot lock your own account.');
-    const { accounts, rbac, sessions, outbox, transaction } = this.deps;
-    const result = await transaction(async (tx) => {
+    const { accounts, rbac, sessions, events, transaction } = this.deps;
+    const user = await transaction(async (tx) => {
       const before = await accounts.lockExisting(tx, id);
-      if (before.status === 'locked') return { user: before, ended: null };
+      if (before.status === 'locked') return before;
       if (before.status === 'disabled') {
         throw errors.conflict('The account is disabled; enable it before locking it.');
       }
       await rbac.assertAdminRemains(tx, id);
       const after = await accounts.changeWithin(tx, id, { status: 'locked' });
       const ended = await sessions.revokeAllWithin(tx, id, 'account_locked');
-      await outbox.event(tx, 'user.locked', id, {
-        id,
-        reason: reason ?? ADMIN_LOCK_REASON,
-        locked_until: null,
-      });
-      return { user: after, ended };
+      await events.emit(
+        tx,
+        'user.locked',
+        { id, reason: reason ?? ADMIN_LOCK_REASON, locked_until: null },
+        {
+          context: actor.context,
+          audit: {
+            type: 'user.locked',
+            actorUserId: actor.userId,
+            subjectUserId: id,
+            detail: { reason: reason ?? null, sessions_ended: ended },
+          },
+        },
+      );
+      return after;
     });
-    if (result.ended) {
-      await this.deps.audit.record(actor.context, {
-        type: 'user.locked',
-        actorUserId: actor.userId,
-        subjectUserId: id,
-        detail: { reason: reason ?? null, sessions_ended: result.ended },
-      });
-    }
-    return { user: result.user, roles: await rbac.rolesOf(id) };
+    return { user, roles: await rbac.rolesOf(id) };
   }
 
   /**
@@ -279,8 +277,8 @@ export class AdminService {
    * account is enabled with PATCH, not here (409).
    */
   async unlock(actor: Actor, id: string): Promise<UserWithRoles> {
-    const { accounts, outbox, transaction } = this.deps;
-    const { user, statusChanged } = await transaction(async (tx) => {
+    const { accounts, events, lockout, transaction } = this.deps;
+    const user = await transaction(async (tx) => {
       const before = await accounts.lockExisting(tx, id);
       if (before.status === 'disabled') {
         throw errors.conflict('The account is disabled, not locked; enable it with PATCH.');
@@ -289,17 +287,24 @@ export class AdminService {
         before.status === 'locked'
           ? await accounts.changeWithin(tx, id, { status: 'active' })
           : before;
-      await outbox.event(tx, 'user.unlocked', id, { id });
-      return { user: after, statusChanged: before.status === 'locked' };
-    });
-    for (const identifier of [user.email, user.username]) {
-      if (identifier) await this.deps.lockout.clear(identifier);
-    }
-    await this.deps.audit.record(actor.context, {
-      type: 'user.unlocked',
-      actorUserId: actor.userId,
-      subjectUserId: id,
-      detail: { status_changed: statusChanged, failed_logins_cleared: true },
+      for (const identifier of [after.email, after.username]) {
+        if (identifier) await lockout.clearWithin(tx, identifier);
+      }
+      await events.emit(
+        tx,
+        'user.unlocked',
+        { id },
+        {
+          context: actor.context,
+          audit: {
+            type: 'user.unlocked',
+            actorUserId: actor.userId,
+            subjectUserId: id,
+            detail: { status_changed: before.status === 'locked', failed_logins_cleared: true },
+          },
+        },
+      );
+      return after;
     });
     return { user, roles: await this.deps.rbac.rolesOf(id) };
   }
@@ -308,14 +313,16 @@ export class AdminService {
   async endSessions(actor: Actor, id: string): Promise<string[]> {
     await this.deps.accounts.requireExisting(id);
     const reason = 'admin_revoked';
-    const ended = await this.deps.sessions.revokeAll(id, reason);
-    await this.deps.audit.record(actor.context, {
-      type: 'session.revoked',
-      actorUserId: actor.userId,
-      subjectUserId: id,
-      detail: { session_ids: ended, reason },
+    return this.deps.transaction(async (tx) => {
+      const ended = await this.deps.sessions.revokeAllWithin(tx, id, reason);
+      await this.deps.events.record(tx, actor.context, {
+        type: 'session.revoked',
+        actorUserId: actor.userId,
+        subjectUserId: id,
+        detail: { session_ids: ended, reason },
+      });
+      return ended;
     });
-    return ended;
   }
 
   /** Removes a lost second factor (409 when MFA is off); the owner gets a security notice. */

@@ -1,9 +1,11 @@
 import { and, desc, eq, gte, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { SQL, SQLWrapper } from 'drizzle-orm';
 import type { Database, Db } from '../../adapters/db/index.js';
-import { userRoles, users, type UserStatus } from '../../adapters/db/schema.js';
+// The one sanctioned read of other modules' tables (eslint.config.js says why).
+import { users, type UserStatus } from '../account/schema.js';
+import type { UserRow } from '../account/service.js';
+import { userRoles } from '../rbac/schema.js';
 import { errors } from '../../errors.js';
-import type { UserRow } from '../account/repository.js';
 
 export const DIRECTORY_PAGE_MAX = 100;
 export const SEARCH_MAX_LENGTH = 100;
@@ -73,7 +75,7 @@ export interface DirectoryPosition {
  * Newest first, paged by keyset on `(created_at, id)`: a page starts strictly after the last
  * row of the previous one, so every row that existed when paging began is returned exactly
  * once however many are inserted meanwhile (new ones sort before the cursor, or after it and
- * then appear once too). Every filter has an index (schema.ts, `users_*_idx`); statements are
+ * then appear once too). Every filter has an index (account/schema.ts, `users_*_idx`); statements are
  * sent unnamed so each is planned with its values, which is what lets the planner pick the
  * prefix indexes for a rare prefix and the `created_at` order for a common one.
  */

@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, like, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { Database, Db } from '../../adapters/db/index.js';
-import { auditEvents } from '../../adapters/db/schema.js';
+import type { Database, Db, Executor } from '../../adapters/db/index.js';
+import { statementChunks } from '../../adapters/db/raw.js';
+import { auditEvents } from './schema.js';
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, 'id' | 'seq'>;
@@ -23,7 +24,7 @@ export interface AuditFilter {
   until?: Date;
 }
 
-/** Every login writes one row: a prepared statement, not a query rebuilt per call. */
+/** A lone entry outside a transaction: a prepared statement, not a query rebuilt per call. */
 const INSERT_ONE = `
 INSERT INTO audit_events (occurred_at, type, actor_user_id, subject_user_id, ip, user_agent,
                           request_id, outcome, detail)
@@ -34,6 +35,11 @@ export class AuditRepository {
   private readonly db: Db;
   constructor(private readonly database: Database) {
     this.db = database.db;
+  }
+
+  /** Within the caller's transaction: the entries commit or roll back with the change. */
+  async insertWithin(executor: Executor, events: NewAuditEvent[]): Promise<void> {
+    for (const chunk of statementChunks(events)) await executor.insert(auditEvents).values(chunk);
   }
 
   async insert(events: NewAuditEvent[]): Promise<void> {

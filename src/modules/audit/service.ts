@@ -1,7 +1,8 @@
+import type { Executor } from '../../adapters/db/index.js';
 import type { Clock } from '../../clock.js';
 import { errors } from '../../errors.js';
 import type { RequestContext } from '../../request-context.js';
-import type { AuditEventRow, AuditFilter, AuditRepository } from './repository.js';
+import type { AuditEventRow, AuditFilter, AuditRepository, NewAuditEvent } from './repository.js';
 import type { AuditEntry } from './types.js';
 
 export interface AuditPage {
@@ -12,8 +13,9 @@ export interface AuditPage {
 export const AUDIT_PAGE_MAX = 100;
 
 /**
- * The security history. `record` never throws: a failed audit write is logged by the caller's
- * `onError` and the action it describes still stands.
+ * The security history. Entries describing a change are written in the change's transaction
+ * (`recordWithin`, reached through the DomainEvents seam), so they exist exactly when the
+ * change committed; `recordNow` is for entries no change goes with. Neither swallows errors.
  */
 export class AuditService {
   constructor(
@@ -21,30 +23,37 @@ export class AuditService {
       audit: AuditRepository;
       clock: Clock;
       retentionDays: number;
-      onError?: (error: unknown) => void;
     },
   ) {}
 
-  async record(context: RequestContext, ...entries: AuditEntry[]): Promise<void> {
+  /** Within the caller's transaction: the entries commit or roll back with it. */
+  async recordWithin(
+    executor: Executor,
+    context: RequestContext,
+    entries: readonly AuditEntry[],
+  ): Promise<void> {
+    await this.deps.audit.insertWithin(executor, this.rows(context, entries));
+  }
+
+  /** Entries with no state change to go with (a refused attempt, a report): written at once. */
+  async recordNow(context: RequestContext, ...entries: AuditEntry[]): Promise<void> {
+    await this.deps.audit.insert(this.rows(context, entries));
+  }
+
+  private rows(context: RequestContext, entries: readonly AuditEntry[]): NewAuditEvent[] {
     const occurredAt = this.deps.clock.now();
-    try {
-      await this.deps.audit.insert(
-        entries.map((entry) => ({
-          occurredAt,
-          type: entry.type,
-          outcome: entry.outcome ?? 'success',
-          actorUserId:
-            entry.actorUserId === undefined ? (entry.subjectUserId ?? null) : entry.actorUserId,
-          subjectUserId: entry.subjectUserId ?? null,
-          ip: context.ip,
-          userAgent: context.userAgent,
-          requestId: context.requestId,
-          detail: entry.detail ?? {},
-        })),
-      );
-    } catch (error) {
-      this.deps.onError?.(error);
-    }
+    return entries.map((entry) => ({
+      occurredAt,
+      type: entry.type,
+      outcome: entry.outcome ?? 'success',
+      actorUserId:
+        entry.actorUserId === undefined ? (entry.subjectUserId ?? null) : entry.actorUserId,
+      subjectUserId: entry.subjectUserId ?? null,
+      ip: context.ip,
+      userAgent: context.userAgent,
+      requestId: context.requestId,
+      detail: entry.detail ?? {},
+    }));
   }
 
   listForUser(userId: string, limit: number, cursor?: string): Promise<AuditPage> {

@@ -1,16 +1,16 @@
 import type { AccessTokenClaims, TokenSigner } from '../../adapters/keys/index.js';
 import type { LoginOutcome, Metrics } from '../../adapters/telemetry/metrics.js';
 import { AppError, errors } from '../../errors.js';
+import type { Transactor } from '../../adapters/db/transaction.js';
 import type { AccountLifecycle } from '../account/lifecycle.js';
-import type { AccountService } from '../account/service.js';
-import type { UserRow } from '../account/repository.js';
+import type { AccountService, UserRow } from '../account/service.js';
 import type { RequestContext } from '../../request-context.js';
-import type { AuditService } from '../audit/service.js';
 import type { AuditEntry } from '../audit/types.js';
+import type { DomainEvents } from '../events/domain-events.js';
 import type { LockoutService } from '../lockout/service.js';
-import type { SessionService } from '../sessions/service.js';
-import type { PasswordHasher } from './password-hasher.js';
-import { checkPassword } from './password-policy.js';
+import { sessionRevoked, type SessionService } from '../sessions/service.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
+import type { PasswordPolicy } from '../passwords/policy.js';
 
 export interface TokenPair {
   access_token: string;
@@ -50,9 +50,10 @@ export class AuthService {
         Metrics,
         'registrations' | 'logins' | 'refreshes' | 'refreshReuseDetections' | 'lockouts'
       >;
-      passwordMinLength: number;
+      passwordPolicy: PasswordPolicy;
       lockout: LockoutService;
-      audit: AuditService;
+      events: DomainEvents;
+      transaction: Transactor;
       /** Login of an account with an unverified email answers 403 email_not_verified. */
       requireEmailVerification: boolean;
       /** With MFA enabled, a correct password yields a challenge instead of tokens. */
@@ -71,17 +72,13 @@ export class AuthService {
         { field: 'email', message: 'is required (email verification is required)' },
       ]);
     }
-    const weakness = checkPassword(input.password, this.deps.passwordMinLength, {
-      email,
-      username,
-    });
-    if (weakness) throw errors.weakPassword(weakness);
+    this.deps.passwordPolicy.check(input.password, { email, username });
     const passwordHash = await hasher.hash(input.password);
     const user = await accounts.create(
       { email, username, fullName: input.fullName?.trim() || null, passwordHash },
+      { context },
       (tx, created) => this.deps.lifecycle.startVerification(tx, created),
     );
-    await this.deps.audit.record(context, { type: 'user.created', subjectUserId: user.id });
     this.deps.metrics.registrations.inc();
     return user;
   }
@@ -110,11 +107,12 @@ export class AuthService {
     password: string,
     context: RequestContext,
   ): Promise<LoginResult> {
-    const { accounts, hasher, lockout, audit } = this.deps;
+    const { accounts, hasher, lockout, events } = this.deps;
     const lock = await lockout.state(identifier);
     const user = await accounts.findByIdentifier(identifier);
     if (lock.retryAfterSeconds !== null) {
-      await audit.record(context, loginFailed(user, 'locked'));
+      // A refused attempt changes nothing: its audit row is all there is to write.
+      await events.recordNow(context, loginFailed(user, 'locked'));
       throw lockedError(lock.retryAfterSeconds);
     }
     if (!user?.passwordHash) {
@@ -129,11 +127,11 @@ export class AuthService {
     if (lock.hasFailures) await lockout.clear(identifier);
     // Status is revealed only to someone who knows the password.
     if (user.status !== 'active') {
-      await audit.record(context, loginFailed(user, `account_${user.status}`));
+      await events.recordNow(context, loginFailed(user, `account_${user.status}`));
       throw user.status === 'locked' ? errors.accountLocked() : errors.accountDisabled();
     }
     if (this.deps.requireEmailVerification && user.emailVerifiedAt === null) {
-      await audit.record(context, loginFailed(user, 'email_not_verified'));
+      await events.recordNow(context, loginFailed(user, 'email_not_verified'));
       throw errors.emailNotVerified();
     }
     if (hasher.needsRehash(user.passwordHash)) await this.rehash(user.id, password);
@@ -153,20 +151,20 @@ export class AuthService {
     amr: string[],
     context: RequestContext,
   ): Promise<{ user: UserRow; tokens: TokenPair }> {
-    const { session, refreshToken, evicted } = await this.deps.sessions.start(
-      user.id,
-      context,
-      amr,
-    );
-    await this.deps.audit.record(
-      context,
-      {
-        type: 'auth.login_success',
-        subjectUserId: user.id,
-        detail: { session_id: session.id, amr },
-      },
-      ...evicted.map((id) => sessionRevoked(user.id, id, 'session_limit')),
-    );
+    const { session, refreshToken } = await this.deps.transaction(async (tx) => {
+      const started = await this.deps.sessions.start(tx, user.id, context, amr);
+      await this.deps.events.record(
+        tx,
+        context,
+        {
+          type: 'auth.login_success',
+          subjectUserId: user.id,
+          detail: { session_id: started.session.id, amr },
+        },
+        ...started.evicted.map((id) => sessionRevoked(user.id, id, 'session_limit')),
+      );
+      return started;
+    });
     return { user, tokens: await this.issue(user, session.id, amr, refreshToken) };
   }
 
@@ -174,7 +172,7 @@ export class AuthService {
   async assertNotLocked(identifier: string, userId: string, context: RequestContext) {
     const lock = await this.deps.lockout.state(identifier);
     if (lock.retryAfterSeconds !== null) {
-      await this.deps.audit.record(context, {
+      await this.deps.events.recordNow(context, {
         type: 'auth.login_failed',
         outcome: 'failure',
         subjectUserId: userId,
@@ -217,48 +215,52 @@ export class AuthService {
     userId: string,
     context: RequestContext,
   ): Promise<void> {
-    const outcome = await this.deps.lockout.recordFailure(identifier);
-    await this.deps.audit.record(
-      context,
-      { type: 'mfa.failed', outcome: 'failure', subjectUserId: userId, actorUserId: null },
-      ...(outcome.lockedNow ? [userLocked(userId, outcome)] : []),
-    );
-    if (outcome.lockedNow) {
-      this.deps.metrics.lockouts.inc();
-      const user = await this.deps.accounts.getById(userId);
-      if (user) await this.deps.lifecycle.announceLock(user, outcome.lockedUntil);
-    }
+    const user = await this.deps.accounts.getById(userId);
+    await this.countFailure(identifier, user, context, {
+      type: 'mfa.failed',
+      outcome: 'failure',
+      subjectUserId: userId,
+      actorUserId: null,
+    });
   }
 
-  private async recordFailure(
+  private recordFailure(
     identifier: string,
     user: UserRow | undefined,
     reason: string,
     context: RequestContext,
   ): Promise<void> {
-    const outcome = await this.deps.lockout.recordFailure(identifier);
-    const entries: AuditEntry[] = [loginFailed(user, reason)];
+    return this.countFailure(identifier, user, context, loginFailed(user, reason));
+  }
+
+  /**
+   * Counts a failure toward the identifier's lockout with its audit entry, in one transaction;
+   * the failure that locks a real account also tells the platform and mails the owner.
+   */
+  private async countFailure(
+    identifier: string,
+    user: UserRow | undefined,
+    context: RequestContext,
+    entry: AuditEntry,
+  ): Promise<void> {
+    const { lockout, events, lifecycle, transaction } = this.deps;
+    const outcome = await transaction(async (tx) => {
+      const counted = await lockout.recordFailure(tx, identifier);
+      await events.record(tx, context, entry);
+      if (counted.lockedNow && user) {
+        await lifecycle.announceLockWithin(tx, user, counted, context);
+      }
+      return counted;
+    });
     if (outcome.lockedNow) this.deps.metrics.lockouts.inc();
-    if (outcome.lockedNow && user) entries.push(userLocked(user.id, outcome));
-    await this.deps.audit.record(context, ...entries);
-    // Locking a real account tells the platform and mails the owner.
-    if (outcome.lockedNow && user)
-      await this.deps.lifecycle.announceLock(user, outcome.lockedUntil);
   }
 
   async refresh(
     refreshToken: string,
     context: RequestContext,
   ): Promise<{ user: UserRow; tokens: TokenPair }> {
-    const result = await this.deps.sessions.rotate(refreshToken);
+    const result = await this.deps.sessions.rotate(refreshToken, context);
     if (result.kind === 'reuse_detected') {
-      await this.deps.audit.record(context, {
-        type: 'auth.refresh_reuse_detected',
-        outcome: 'failure',
-        subjectUserId: result.userId,
-        actorUserId: null,
-        detail: { session_id: result.sessionId },
-      });
       this.deps.metrics.refreshReuseDetections.inc();
       throw errors.invalidToken(
         'This refresh token was already used; the session has been ended for safety.',
@@ -266,7 +268,9 @@ export class AuthService {
     }
     const user = await this.deps.accounts.getById(result.session.userId);
     if (!user || user.status !== 'active') {
-      await this.deps.sessions.revoke(result.session.id, 'account_inactive');
+      await this.deps.transaction((tx) =>
+        this.deps.sessions.revokeWithin(tx, result.session.id, 'account_inactive'),
+      );
       throw errors.invalidToken('The account is no longer active.');
     }
     const tokens = await this.issue(
@@ -280,20 +284,24 @@ export class AuthService {
   }
 
   async logout(userId: string, sessionId: string, context: RequestContext): Promise<void> {
-    await this.deps.sessions.revoke(sessionId, 'logout');
-    await this.deps.audit.record(context, {
-      type: 'auth.logout',
-      subjectUserId: userId,
-      detail: { session_id: sessionId },
+    await this.deps.transaction(async (tx) => {
+      await this.deps.sessions.revokeWithin(tx, sessionId, 'logout');
+      await this.deps.events.record(tx, context, {
+        type: 'auth.logout',
+        subjectUserId: userId,
+        detail: { session_id: sessionId },
+      });
     });
   }
 
   async logoutEverywhere(userId: string, context: RequestContext): Promise<void> {
-    const ended = await this.deps.sessions.revokeAll(userId, 'logout_all');
-    await this.deps.audit.record(context, {
-      type: 'auth.logout_all',
-      subjectUserId: userId,
-      detail: { session_ids: ended },
+    await this.deps.transaction(async (tx) => {
+      const ended = await this.deps.sessions.revokeAllWithin(tx, userId, 'logout_all');
+      await this.deps.events.record(tx, context, {
+        type: 'auth.logout_all',
+        subjectUserId: userId,
+        detail: { session_ids: ended },
+      });
     });
   }
 
@@ -344,27 +352,6 @@ function loginFailed(user: UserRow | undefined, reason: string): AuditEntry {
     subjectUserId: user?.id ?? null,
     actorUserId: null,
     detail: { reason },
-  };
-}
-
-function userLocked(userId: string, outcome: { lockedUntil: Date | null; failures: number }) {
-  return {
-    type: 'user.locked',
-    subjectUserId: userId,
-    actorUserId: null,
-    detail: {
-      reason: 'too_many_failed_attempts',
-      failed_attempts: outcome.failures,
-      locked_until: outcome.lockedUntil?.toISOString() ?? null,
-    },
-  } satisfies AuditEntry;
-}
-
-export function sessionRevoked(userId: string, sessionId: string, reason: string): AuditEntry {
-  return {
-    type: 'session.revoked',
-    subjectUserId: userId,
-    detail: { session_id: sessionId, reason },
   };
 }
 

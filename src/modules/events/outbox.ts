@@ -11,8 +11,8 @@ import type { EventData } from './types.js';
 type MailPayload = { sealed: string } | { message: MailMessage };
 
 /**
- * What other modules call to announce a change: the event or mail job is written with the
- * executor of their transaction, so it exists exactly when the change committed.
+ * The outbox rows of a change, written by the DomainEvents seam (other modules call that, not
+ * this) with the executor of the change's transaction, so they exist exactly when it committed.
  */
 export class Outbox {
   constructor(
@@ -30,18 +30,28 @@ export class Outbox {
     subject: string,
     data: EventData[T],
   ): Promise<void> {
+    await this.events(tx, type, [{ subject, data }]);
+  }
+
+  /** Several events of one type in one multi-row insert (the bulk path of the seam). */
+  async events<T extends keyof EventData>(
+    tx: Executor,
+    type: T,
+    items: readonly { subject: string; data: EventData[T] }[],
+  ): Promise<void> {
     const now = this.deps.clock.now();
-    await this.deps.outbox.insert(tx, [
-      {
+    await this.deps.outbox.insert(
+      tx,
+      items.map(({ subject, data }) => ({
         id: randomUUID(),
-        kind: 'event',
+        kind: 'event' as const,
         type,
         subject,
-        payload: { ...data },
+        payload: { ...data } as Record<string, unknown>,
         createdAt: now,
         nextAttemptAt: now,
-      },
-    ]);
+      })),
+    );
   }
 
   /** Undelivered mail to a user is dropped with the account. */

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../adapters/db/index.js';
-import { outbox, type OutboxKind } from '../../adapters/db/schema.js';
+import { statementChunks } from '../../adapters/db/raw.js';
+import { outbox, type OutboxKind } from './schema.js';
 
 export type OutboxRow = typeof outbox.$inferSelect;
 export type NewOutboxRow = Pick<
@@ -14,7 +15,7 @@ export class OutboxRepository {
 
   /** Inside the caller's transaction: the row commits or rolls back with the change. */
   async insert(executor: Executor, rows: NewOutboxRow[]): Promise<void> {
-    if (rows.length > 0) await executor.insert(outbox).values(rows);
+    for (const chunk of statementChunks(rows)) await executor.insert(outbox).values(chunk);
   }
 
   /**

@@ -1,4 +1,5 @@
-import type { Database } from '../../adapters/db/index.js';
+import type { Database, Executor } from '../../adapters/db/index.js';
+import { queryWithin } from '../../adapters/db/raw.js';
 
 /**
  * One statement per failure: count it, or restart the count when the previous failures are
@@ -39,14 +40,18 @@ export interface FailureState {
 export class LoginFailureRepository {
   constructor(private readonly database: Database) {}
 
-  /** Undefined when the failure was not counted because the identifier is locked. */
+  /**
+   * In the caller's transaction (the failure's audit row goes with it). Undefined when the
+   * failure was not counted because the identifier is locked.
+   */
   async recordFailure(
+    tx: Executor,
     identifierHash: string,
     now: Date,
     maxFailures: number,
     lockoutSeconds: number,
   ): Promise<FailureState | undefined> {
-    const [row] = await this.database.query<FailureState>('login_failure_record', RECORD_FAILURE, [
+    const [row] = await queryWithin<FailureState>(tx, RECORD_FAILURE, [
       identifierHash,
       now,
       maxFailures,
@@ -64,6 +69,10 @@ export class LoginFailureRepository {
 
   async clear(identifierHash: string): Promise<void> {
     await this.database.query('login_failure_clear', CLEAR, [identifierHash]);
+  }
+
+  async clearWithin(tx: Executor, identifierHash: string): Promise<void> {
+    await queryWithin(tx, CLEAR, [identifierHash]);
   }
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Executor } from '../../adapters/db/index.js';
 import type { Clock } from '../../clock.js';
 import { parseIdentifier } from '../account/identifiers.js';
 import type { LoginFailureRepository } from './repository.js';
@@ -47,9 +48,11 @@ export class LockoutService {
     };
   }
 
-  async recordFailure(identifier: string): Promise<FailureOutcome> {
+  /** Counts a failure in the caller's transaction, which also writes its audit row. */
+  async recordFailure(tx: Executor, identifier: string): Promise<FailureOutcome> {
     const { failures, clock, settings } = this.deps;
     const row = await failures.recordFailure(
+      tx,
       identifierKey(identifier),
       clock.now(),
       settings.maxFailures,
@@ -65,6 +68,11 @@ export class LockoutService {
 
   clear(identifier: string): Promise<void> {
     return this.deps.failures.clear(identifierKey(identifier));
+  }
+
+  /** `clear` within the caller's transaction (an administrator's unlock). */
+  clearWithin(tx: Executor, identifier: string): Promise<void> {
+    return this.deps.failures.clearWithin(tx, identifierKey(identifier));
   }
 }
 

@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../adapters/db/index.js';
-import { backupCodes, mfaFactors } from '../../adapters/db/schema.js';
+import { backupCodes, mfaFactors } from './schema.js';
 
 export type MfaFactorRow = typeof mfaFactors.$inferSelect;
 

@@ -1,20 +1,19 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import QRCode from 'qrcode';
-import type { Database, Tx } from '../../adapters/db/index.js';
+import type { Database } from '../../adapters/db/index.js';
 import type { Transactor } from '../../adapters/db/transaction.js';
 import type { SealedBox } from '../../adapters/keys/index.js';
 import type { Metrics } from '../../adapters/telemetry/metrics.js';
 import type { Clock } from '../../clock.js';
 import { errors } from '../../errors.js';
 import type { RequestContext } from '../../request-context.js';
-import type { UserRow } from '../account/repository.js';
-import type { AccountService } from '../account/service.js';
-import type { AuditService } from '../audit/service.js';
-import type { PasswordHasher } from '../auth/password-hasher.js';
+import type { AccountService, UserRow } from '../account/service.js';
+import type { AuditEntry } from '../audit/types.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
 import type { AuthService, SecondFactorGate, TokenPair } from '../auth/service.js';
-import type { Outbox } from '../events/outbox.js';
+import type { DomainEvents } from '../events/domain-events.js';
 import type { SessionService } from '../sessions/service.js';
-import type { OneTimeTokenRepository } from '../verification/repository.js';
+import type { ChallengeTokens } from '../verification/service.js';
 import { hashBackupCode, newBackupCodes, normalizeBackupCode } from './backup-codes.js';
 import type { MfaRepository } from './repository.js';
 import { matchTotp, newTotpSecret, otpauthUrl } from './totp.js';
@@ -48,7 +47,7 @@ export class MfaChallenges implements SecondFactorGate {
   constructor(
     private readonly deps: {
       mfa: MfaRepository;
-      tokens: OneTimeTokenRepository;
+      tokens: ChallengeTokens;
       clock: Clock;
       db: Database['db'];
     },
@@ -86,13 +85,12 @@ export class MfaService {
   constructor(
     private readonly deps: {
       mfa: MfaRepository;
-      tokens: OneTimeTokenRepository;
+      tokens: ChallengeTokens;
       accounts: AccountService;
       auth: AuthService;
       sessions: SessionService;
       hasher: PasswordHasher;
-      outbox: Outbox;
-      audit: Pick<AuditService, 'record'>;
+      events: DomainEvents;
       transaction: Transactor;
       clock: Clock;
       metrics: Pick<Metrics, 'mfaEvents'>;
@@ -133,24 +131,23 @@ export class MfaService {
     if (factor.enabledAt) throw errors.conflict('Two-step verification is already enabled.');
     if (!(await this.checkTotp(user.id, factor.secret, code))) throw wrongCode();
     const codes = newBackupCodes(this.deps.settings.backupCodesCount);
-    const { mfa, outbox, sessions, clock, transaction } = this.deps;
-    let ended: string[] = [];
+    const { mfa, events, sessions, clock, transaction } = this.deps;
     await transaction(async (tx) => {
       const now = clock.now();
       if (!(await mfa.enable(tx, user.id, now))) {
         throw errors.conflict('Two-step verification is already enabled.');
       }
       await mfa.replaceBackupCodes(tx, user.id, this.hashes(user.id, codes), now);
-      await outbox.event(tx, 'user.mfa_enabled', user.id, { id: user.id });
-      if (user.email) await outbox.mail(tx, user.id, user.email, { template: 'mfa_enabled' });
-      if (endOtherSessions) {
-        ended = await sessions.revokeAllWithin(tx, user.id, 'mfa_enabled', currentSessionId);
-      }
-    });
-    await this.deps.audit.record(context, {
-      type: 'mfa.enabled',
-      subjectUserId: user.id,
-      detail: { other_sessions_ended: ended },
+      const ended = endOtherSessions
+        ? await sessions.revokeAllWithin(tx, user.id, 'mfa_enabled', currentSessionId)
+        : [];
+      const audit = {
+        type: 'mfa.enabled',
+        subjectUserId: user.id,
+        detail: { other_sessions_ended: ended },
+      } as const;
+      await events.emit(tx, 'user.mfa_enabled', { id: user.id }, { context, audit });
+      if (user.email) await events.mail(tx, user.id, user.email, { template: 'mfa_enabled' });
     });
     this.deps.metrics.mfaEvents.inc({ event: 'enabled' });
     return codes;
@@ -172,15 +169,16 @@ export class MfaService {
     if (!(await this.checkCode(user.id, factor.secret, code))) {
       throw errors.invalidCredentials('The code is incorrect.');
     }
-    const ended = await this.removeFactor(
+    await this.removeFactor(
       user,
       endOtherSessions ? { keepSessionId: currentSessionId } : null,
+      context,
+      (ended) => ({
+        type: 'mfa.disabled',
+        subjectUserId: user.id,
+        detail: { other_sessions_ended: ended },
+      }),
     );
-    await this.deps.audit.record(context, {
-      type: 'mfa.disabled',
-      subjectUserId: user.id,
-      detail: { other_sessions_ended: ended },
-    });
     this.deps.metrics.mfaEvents.inc({ event: 'disabled' });
   }
 
@@ -189,36 +187,39 @@ export class MfaService {
    * told by mail and signs in with the password alone from now on. 409 when MFA is off.
    */
   async reset(actorUserId: string, user: UserRow, context: RequestContext): Promise<void> {
-    await this.removeFactor(user, null);
-    await this.deps.audit.record(context, {
+    await this.removeFactor(user, null, context, () => ({
       type: 'mfa.reset',
       actorUserId,
       subjectUserId: user.id,
-    });
+    }));
     this.deps.metrics.mfaEvents.inc({ event: 'reset' });
   }
 
-  /** Account deletion, within its transaction: nothing of the factor survives. */
-  forgetWithin(tx: Tx, userId: string): Promise<void> {
-    return this.deps.mfa.deleteAllFor(tx, userId);
+  /** Account erasure, within its transaction: nothing of the factor survives. */
+  subscribe(events: Pick<DomainEvents, 'subscribe'>): void {
+    events.subscribe('user.erasing', async (tx, erased) => {
+      for (const { id } of erased) await this.deps.mfa.deleteAllFor(tx, id);
+    });
   }
 
   /**
-   * Turns the enabled factor off with `user.mfa_disabled` and a notice to the owner, ending
-   * the other sessions when asked; returns the ended session ids.
+   * Turns the enabled factor off with `user.mfa_disabled`, its audit entry and a notice to the
+   * owner, ending the other sessions when asked.
    */
   private async removeFactor(
     user: UserRow,
     endSessions: { keepSessionId: string } | null,
-  ): Promise<string[]> {
-    const { mfa, outbox, sessions, transaction } = this.deps;
-    return transaction(async (tx) => {
+    context: RequestContext,
+    audit: (endedSessions: string[]) => AuditEntry,
+  ): Promise<void> {
+    const { mfa, events, sessions, transaction } = this.deps;
+    await transaction(async (tx) => {
       if (!(await mfa.disable(tx, user.id))) throw errors.conflict('Two-step verification is off.');
-      await outbox.event(tx, 'user.mfa_disabled', user.id, { id: user.id });
-      if (user.email) await outbox.mail(tx, user.id, user.email, { template: 'mfa_disabled' });
-      return endSessions
-        ? sessions.revokeAllWithin(tx, user.id, 'mfa_disabled', endSessions.keepSessionId)
+      const ended = endSessions
+        ? await sessions.revokeAllWithin(tx, user.id, 'mfa_disabled', endSessions.keepSessionId)
         : [];
+      await events.emit(tx, 'user.mfa_disabled', { id: user.id }, { context, audit: audit(ended) });
+      if (user.email) await events.mail(tx, user.id, user.email, { template: 'mfa_disabled' });
     });
   }
 

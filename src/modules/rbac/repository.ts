@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database, Db, Executor } from '../../adapters/db/index.js';
-import { rolePermissions, roles, userRoles, users } from '../../adapters/db/schema.js';
+import { statementChunks } from '../../adapters/db/raw.js';
+import { rolePermissions, roles, userRoles } from './schema.js';
 
 export type RoleRow = typeof roles.$inferSelect;
 
@@ -19,7 +20,10 @@ SELECT DISTINCT rp.permission AS "permission"
 FROM user_roles ur JOIN role_permissions rp ON rp.role_name = ur.role_name
 WHERE ur.user_id = $1`;
 
-/** The only code touching `roles`, `role_permissions` and `user_roles`. */
+/**
+ * The only code touching `roles`, `role_permissions` and `user_roles` (the admin directory
+ * reads `user_roles` too; see its comment).
+ */
 export class RoleRepository {
   private readonly db: Db;
   constructor(private readonly database: Database) {
@@ -32,6 +36,24 @@ export class RoleRepository {
   }
 
   /** Role names of one account as `executor` sees them (inside a transaction). */
+  /** Role names of each of `userIds` (those holding none are absent). */
+  async roleNamesOfMany(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const held = new Map<string, string[]>();
+    if (userIds.length === 0) return held;
+    const rows = await this.db
+      .select({ userId: userRoles.userId, name: userRoles.roleName })
+      .from(userRoles)
+      .where(inArray(userRoles.userId, [...userIds]))
+      .orderBy(asc(userRoles.userId), asc(userRoles.roleName));
+    for (const row of rows) held.set(row.userId, [...(held.get(row.userId) ?? []), row.name]);
+    return held;
+  }
+
+  async allNames(): Promise<string[]> {
+    const rows = await this.db.select({ name: roles.name }).from(roles);
+    return rows.map((row) => row.name);
+  }
+
   async roleNamesIn(executor: Executor, userId: string): Promise<string[]> {
     const rows = await executor
       .select({ name: userRoles.roleName })
@@ -174,17 +196,19 @@ export class RoleRepository {
     await tx.delete(userRoles).where(eq(userRoles.userId, userId));
   }
 
-  async grant(
+  /** Grants each `(userId, roleName)` pair (a new account's roles); held ones are skipped. */
+  async grantMany(
     tx: Executor,
-    userId: string,
-    roleName: string,
+    grants: readonly { userId: string; roleName: string }[],
     assignedBy: string | null,
     now: Date,
   ): Promise<void> {
-    await tx
-      .insert(userRoles)
-      .values({ userId, roleName, assignedAt: now, assignedBy })
-      .onConflictDoNothing();
+    for (const chunk of statementChunks(grants)) {
+      await tx
+        .insert(userRoles)
+        .values(chunk.map((grant) => ({ ...grant, assignedAt: now, assignedBy })))
+        .onConflictDoNothing();
+    }
   }
 
   async holds(executor: Executor, userId: string, roleName: string): Promise<boolean> {
@@ -204,22 +228,17 @@ export class RoleRepository {
     await tx.execute(sql`SELECT 1 FROM roles WHERE name = 'admin' FOR UPDATE`);
   }
 
-  /**
-   * Active accounts holding `admin`, other than `exceptUserId`. Reads `users.status` (the one
-   * place this module looks at accounts): an admin who is locked or disabled cannot act.
-   */
-  async countActiveAdmins(tx: Executor, exceptUserId: string | null): Promise<number> {
-    const [row] = await tx
-      .select({ count: sql<number>`count(*)::int` })
+  /** The accounts holding `roleName` (any status), but `exceptUserId`. */
+  async holdersOf(tx: Executor, roleName: string, exceptUserId: string | null): Promise<string[]> {
+    const rows = await tx
+      .select({ userId: userRoles.userId })
       .from(userRoles)
-      .innerJoin(users, eq(users.id, userRoles.userId))
       .where(
         and(
-          eq(userRoles.roleName, 'admin'),
-          eq(users.status, 'active'),
-          exceptUserId ? ne(users.id, exceptUserId) : undefined,
+          eq(userRoles.roleName, roleName),
+          exceptUserId ? ne(userRoles.userId, exceptUserId) : undefined,
         ),
       );
-    return Number(row?.count ?? 0);
+    return rows.map((row) => row.userId);
   }
 }

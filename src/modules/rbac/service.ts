@@ -5,8 +5,7 @@ import type { Clock } from '../../clock.js';
 import { errors, type FieldError } from '../../errors.js';
 import type { RequestContext } from '../../request-context.js';
 import type { AccountService } from '../account/service.js';
-import type { AuditService } from '../audit/service.js';
-import type { Outbox } from '../events/outbox.js';
+import type { DomainEvents } from '../events/domain-events.js';
 import { includesPattern, isGranted, isPermissionPattern } from './permissions.js';
 import type { RoleRepository, RoleWithPermissions } from './repository.js';
 
@@ -39,9 +38,8 @@ export class RbacService {
   constructor(
     private readonly deps: {
       roles: RoleRepository;
-      accounts: Pick<AccountService, 'requireExisting'>;
-      audit: Pick<AuditService, 'record'>;
-      outbox: Outbox;
+      accounts: Pick<AccountService, 'requireExisting' | 'countActiveWithin'>;
+      events: DomainEvents;
       transaction: Transactor;
       clock: Clock;
     },
@@ -49,6 +47,17 @@ export class RbacService {
 
   rolesOf(userId: string): Promise<string[]> {
     return this.deps.roles.roleNamesOf(userId);
+  }
+
+  /** Role names of each of `userIds`, sorted (an account holding none maps to `[]`). */
+  async rolesOfMany(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const held = await this.deps.roles.roleNamesOfMany(userIds);
+    return new Map(userIds.map((id) => [id, held.get(id) ?? []]));
+  }
+
+  /** Every role's name. */
+  roleNames(): Promise<string[]> {
+    return this.deps.roles.allNames();
   }
 
   /** Roles of an account that must exist (404 otherwise). */
@@ -65,19 +74,51 @@ export class RbacService {
     return isGranted(await this.permissionsOf(userId), permission);
   }
 
-  /** Every new account starts with the `user` role, in the transaction that creates it. */
-  grantDefaultRole(tx: Tx, userId: string): Promise<void> {
-    return this.deps.roles.grant(tx, userId, DEFAULT_ROLE, null, this.deps.clock.now());
+  /**
+   * The in-transaction rules of this module: every new account (registered, created by an
+   * admin or imported) starts with the `user` role; an account being erased keeps no role, and
+   * the last active admin cannot be erased.
+   */
+  subscribe(events: Pick<DomainEvents, 'subscribe'>): void {
+    events.subscribe('user.created', (tx, created) =>
+      this.deps.roles.grantMany(
+        tx,
+        created.map(({ id }) => ({ userId: id, roleName: DEFAULT_ROLE })),
+        null,
+        this.deps.clock.now(),
+      ),
+    );
+    events.subscribe('user.erasing', async (tx, erased) => {
+      for (const { id } of erased) {
+        await this.assertAdminRemains(tx, id);
+        await this.deps.roles.revokeAll(tx, id);
+      }
+    });
+  }
+
+  /**
+   * Within a new account's transaction (the import): grants roles besides the default one,
+   * which `user.created` already gave. No `user.roles_changed`: they are part of the creation.
+   */
+  grantOnCreationWithin(tx: Tx, grants: readonly { userId: string; roles: string[] }[]) {
+    return this.deps.roles.grantMany(
+      tx,
+      grants.flatMap(({ userId, roles }) =>
+        roles.filter((role) => role !== DEFAULT_ROLE).map((roleName) => ({ userId, roleName })),
+      ),
+      null,
+      this.deps.clock.now(),
+    );
   }
 
   /**
    * Gives `admin` to an account (bootstrap, CLI), inside the caller's transaction, announcing
-   * `user.roles_changed`. False when it already held it.
+   * and auditing `user.roles_changed`. False when it already held it.
    */
-  async grantAdmin(tx: Tx, userId: string): Promise<boolean> {
+  async grantAdmin(tx: Tx, userId: string, context: RequestContext): Promise<boolean> {
     const before = await this.deps.roles.roleNamesIn(tx, userId);
     if (before.includes(ADMIN_ROLE)) return false;
-    await this.grantWithin(tx, null, userId, [...before, ADMIN_ROLE].sort());
+    await this.grantWithin(tx, { userId: null, context }, userId, [...before, ADMIN_ROLE].sort());
     return true;
   }
 
@@ -86,14 +127,15 @@ export class RbacService {
     return this.deps.roles.lockAdminRole(tx);
   }
 
-  /** Takes every role from an account being erased, in the caller's transaction. */
-  forgetWithin(tx: Tx, userId: string): Promise<void> {
-    return this.deps.roles.revokeAll(tx, userId);
-  }
-
   /** Whether any active account holds `admin`. */
   async adminExists(tx: Tx): Promise<boolean> {
-    return (await this.deps.roles.countActiveAdmins(tx, null)) > 0;
+    return (await this.countActiveAdmins(tx, null)) > 0;
+  }
+
+  /** Active accounts holding `admin` but `exceptUserId`: an admin locked or disabled cannot act. */
+  private async countActiveAdmins(tx: Tx, exceptUserId: string | null): Promise<number> {
+    const holders = await this.deps.roles.holdersOf(tx, ADMIN_ROLE, exceptUserId);
+    return this.deps.accounts.countActiveWithin(tx, holders);
   }
 
   /**
@@ -104,7 +146,7 @@ export class RbacService {
     const { roles } = this.deps;
     await roles.lockAdminRole(tx);
     if (!(await roles.holds(tx, userId, ADMIN_ROLE))) return;
-    if ((await roles.countActiveAdmins(tx, userId)) === 0) {
+    if ((await this.countActiveAdmins(tx, userId)) === 0) {
       throw errors.conflict('This is the last active admin; make someone else admin first.');
     }
   }
@@ -128,23 +170,23 @@ export class RbacService {
     if (problems.length > 0) throw errors.validationFailed(problems);
     const permissions = [...new Set(input.permissions)].sort();
     try {
-      await this.deps.transaction((tx) =>
-        this.deps.roles.insert(
+      await this.deps.transaction(async (tx) => {
+        await this.deps.roles.insert(
           tx,
           { name: input.name, description: input.description?.trim() ?? '', permissions },
           this.deps.clock.now(),
-        ),
-      );
+        );
+        await this.deps.events.record(tx, actor.context, {
+          type: 'role.created',
+          actorUserId: actor.userId,
+          subjectUserId: null,
+          detail: { role: input.name, permissions },
+        });
+      });
     } catch (error) {
       if (uniqueViolation(error)) throw errors.conflict(`A role "${input.name}" already exists.`);
       throw error;
     }
-    await this.deps.audit.record(actor.context, {
-      type: 'role.created',
-      actorUserId: actor.userId,
-      subjectUserId: null,
-      detail: { role: input.name, permissions },
-    });
     return this.getRole(input.name);
   }
 
@@ -170,22 +212,22 @@ export class RbacService {
       if (problems.length > 0) throw errors.validationFailed(problems);
     }
     const permissions = changes.permissions && [...new Set(changes.permissions)].sort();
-    await this.deps.transaction((tx) =>
-      this.deps.roles.update(
+    await this.deps.transaction(async (tx) => {
+      await this.deps.roles.update(
         tx,
         name,
         { description: changes.description?.trim(), permissions },
         this.deps.clock.now(),
-      ),
-    );
-    await this.deps.audit.record(actor.context, {
-      type: 'role.updated',
-      actorUserId: actor.userId,
-      subjectUserId: null,
-      detail: {
-        role: name,
-        ...(permissions ? { permissions, previous_permissions: role.permissions } : {}),
-      },
+      );
+      await this.deps.events.record(tx, actor.context, {
+        type: 'role.updated',
+        actorUserId: actor.userId,
+        subjectUserId: null,
+        detail: {
+          role: name,
+          ...(permissions ? { permissions, previous_permissions: role.permissions } : {}),
+        },
+      });
     });
     return this.getRole(name);
   }
@@ -195,7 +237,15 @@ export class RbacService {
     if (role.builtIn) throw errors.conflict(`The built-in role "${name}" cannot be deleted.`);
     await this.refuseBeyondReach(actor.userId, role.permissions);
     try {
-      await this.deps.transaction((tx) => this.deps.roles.delete(tx, name));
+      await this.deps.transaction(async (tx) => {
+        await this.deps.roles.delete(tx, name);
+        await this.deps.events.record(tx, actor.context, {
+          type: 'role.deleted',
+          actorUserId: actor.userId,
+          subjectUserId: null,
+          detail: { role: name, permissions: role.permissions },
+        });
+      });
     } catch (error) {
       // user_roles references the role without cascade: still held by someone.
       if (foreignKeyViolation(error)) {
@@ -205,12 +255,6 @@ export class RbacService {
       }
       throw error;
     }
-    await this.deps.audit.record(actor.context, {
-      type: 'role.deleted',
-      actorUserId: actor.userId,
-      subjectUserId: null,
-      detail: { role: name, permissions: role.permissions },
-    });
   }
 
   /**
@@ -233,15 +277,9 @@ export class RbacService {
       throw errors.conflict('You cannot remove your own admin role; ask another admin.');
     }
 
-    const previous = await this.deps.transaction(async (tx) => {
+    await this.deps.transaction(async (tx) => {
       if (removed.includes(ADMIN_ROLE)) await this.assertAdminRemains(tx, userId);
-      return this.grantWithin(tx, actor.userId, userId, wanted);
-    });
-    await this.deps.audit.record(actor.context, {
-      type: 'user.roles_changed',
-      actorUserId: actor.userId,
-      subjectUserId: userId,
-      detail: { roles: wanted, previous_roles: previous },
+      await this.grantWithin(tx, actor, userId, wanted);
     });
     return wanted;
   }
@@ -259,28 +297,37 @@ export class RbacService {
 
   /**
    * Within the caller's transaction: sets exactly `roles` (already checked) as the account's
-   * roles, announcing `user.roles_changed` when they differ; returns the roles it held before.
+   * roles, announcing and auditing `user.roles_changed` (`actor.userId` null: the system)
+   * when they differ; returns the roles it held before.
    */
   async grantWithin(
     tx: Tx,
-    actorUserId: string | null,
+    actor: { userId: string | null; context: RequestContext },
     userId: string,
     roles: string[],
   ): Promise<string[]> {
-    const { outbox, clock } = this.deps;
     const before = await this.deps.roles.replaceUserRoles(
       tx,
       userId,
       roles,
-      actorUserId,
-      clock.now(),
+      actor.userId,
+      this.deps.clock.now(),
     );
     if (before.join() !== roles.join()) {
-      await outbox.event(tx, 'user.roles_changed', userId, {
-        id: userId,
-        roles,
-        previous_roles: before,
-      });
+      await this.deps.events.emit(
+        tx,
+        'user.roles_changed',
+        { id: userId, roles, previous_roles: before },
+        {
+          context: actor.context,
+          audit: {
+            type: 'user.roles_changed',
+            actorUserId: actor.userId,
+            subjectUserId: userId,
+            detail: { roles, previous_roles: before },
+          },
+        },
+      );
     }
     return before;
   }

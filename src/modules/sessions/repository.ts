@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Database, Db, Executor } from '../../adapters/db/index.js';
-import { refreshTokens, sessions } from '../../adapters/db/schema.js';
+import { refreshTokens, sessions } from './schema.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
@@ -22,19 +22,6 @@ const SESSION_COLUMNS: [column: string, property: keyof SessionRow][] = [
 ];
 const sessionColumns = (table: string) =>
   SESSION_COLUMNS.map(([column, property]) => `${table}.${column} AS "${property}"`).join(', ');
-
-/** One round trip: the session and its first refresh token are created together or not at all. */
-const START_SESSION = `
-WITH session AS (
-  INSERT INTO sessions (user_id, created_at, last_seen_at, expires_at, absolute_expires_at,
-                        ip, user_agent, amr)
-  VALUES ($1, $2, $2, $3, $4, $5, $6, $7::jsonb)
-  RETURNING *
-), token AS (
-  INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)
-  SELECT $8, session.id, $2, session.expires_at FROM session
-)
-SELECT ${sessionColumns('session')} FROM session`;
 
 /**
  * One atomic statement: spend the presented token, slide the session's expiry, insert the
@@ -87,18 +74,23 @@ export class SessionRepository {
       .prepare('session_state');
   }
 
-  async startSession(values: NewSession, refreshTokenHash: string): Promise<SessionRow> {
-    const [row] = await this.database.query<SessionRow>('start_session', START_SESSION, [
-      values.userId,
-      values.createdAt,
-      values.expiresAt,
-      values.absoluteExpiresAt,
-      values.ip,
-      values.userAgent,
-      JSON.stringify(values.amr),
-      refreshTokenHash,
-    ]);
-    return row!;
+  /**
+   * The session and its first refresh token, in the caller's transaction (with the login's
+   * audit row): created together or not at all.
+   */
+  async startSession(
+    tx: Executor,
+    values: NewSession,
+    refreshTokenHash: string,
+  ): Promise<SessionRow> {
+    const [session] = await tx.insert(sessions).values(values).returning();
+    await tx.insert(refreshTokens).values({
+      tokenHash: refreshTokenHash,
+      sessionId: session!.id,
+      createdAt: values.createdAt!,
+      expiresAt: session!.expiresAt,
+    });
+    return session!;
   }
 
   /**
@@ -171,46 +163,31 @@ export class SessionRepository {
     return ids;
   }
 
-  /** Revokes one session and every refresh token of it. Returns whether it was still live. */
-  revokeSession(id: string, now: Date, reason: string): Promise<boolean> {
-    return this.db.transaction((tx) => this.revokeSessionIn(tx, id, now, reason));
-  }
-
-  /** `revokeSession` within the caller's transaction. */
+  /** Revokes one session and every refresh token of it, in `tx`; whether it was still live. */
   async revokeSessionIn(tx: Executor, id: string, now: Date, reason: string): Promise<boolean> {
     return (await this.revokeWhere(tx, eq(sessions.id, id), now, reason)).length > 0;
   }
 
   /** Revokes one session only if it belongs to `userId`; returns whether a live one ended. */
-  revokeOwnSession(userId: string, id: string, now: Date, reason: string): Promise<boolean> {
-    return this.db.transaction(
-      async (tx) =>
-        (
-          await this.revokeWhere(
-            tx,
-            and(eq(sessions.id, id), eq(sessions.userId, userId)),
-            now,
-            reason,
-          )
-        ).length > 0,
-    );
-  }
-
-  /** Revokes every live session of a user (but `exceptId`); returns their ids. */
-  revokeUserSessions(
+  async revokeOwnSessionIn(
+    tx: Executor,
     userId: string,
+    id: string,
     now: Date,
     reason: string,
-    exceptId?: string,
-  ): Promise<string[]> {
-    return this.db.transaction((tx) =>
-      this.revokeUserSessionsIn(tx, userId, now, reason, exceptId),
+  ): Promise<boolean> {
+    const ended = await this.revokeWhere(
+      tx,
+      and(eq(sessions.id, id), eq(sessions.userId, userId)),
+      now,
+      reason,
     );
+    return ended.length > 0;
   }
 
   /**
-   * `revokeUserSessions` in the caller's transaction: a password change and the sign-outs it
-   * implies commit together.
+   * Revokes every live session of a user (but `exceptId`) in the caller's transaction: a
+   * password change and the sign-outs it implies commit together. Returns their ids.
    */
   revokeUserSessionsIn(
     tx: Executor,
@@ -237,38 +214,31 @@ export class SessionRepository {
   }
 
   /**
-   * Starts a session within a per-user cap, atomically: a transaction-scoped advisory lock on
-   * the user serializes concurrent logins, so the cap holds under races. At the cap, `deny`
+   * Starts a session within a per-user cap, atomically (in the caller's transaction): a
+   * transaction-scoped advisory lock on the user serializes concurrent logins, so the cap holds under races. At the cap, `deny`
    * starts nothing; `evict_oldest` revokes the oldest live sessions (and their tokens) first.
    */
   async startSessionWithinLimit(
+    tx: Executor,
     values: NewSession,
     refreshTokenHash: string,
     limit: { max: number; policy: 'evict_oldest' | 'deny'; idleCutoff: Date },
   ): Promise<{ kind: 'denied' } | { kind: 'started'; session: SessionRow; evicted: string[] }> {
     const now = values.createdAt!;
-    return this.db.transaction(async (tx) => {
-      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${values.userId}))`);
-      const live = await tx
-        .select({ id: sessions.id })
-        .from(sessions)
-        .where(liveSession(values.userId, now, limit.idleCutoff))
-        .orderBy(asc(sessions.createdAt), asc(sessions.id));
-      let evicted: string[] = [];
-      if (live.length >= limit.max) {
-        if (limit.policy === 'deny') return { kind: 'denied' as const };
-        const oldest = live.slice(0, live.length - limit.max + 1).map((s) => s.id);
-        evicted = await this.revokeWhere(tx, inArray(sessions.id, oldest), now, 'session_limit');
-      }
-      const [session] = await tx.insert(sessions).values(values).returning();
-      await tx.insert(refreshTokens).values({
-        tokenHash: refreshTokenHash,
-        sessionId: session!.id,
-        createdAt: now,
-        expiresAt: session!.expiresAt,
-      });
-      return { kind: 'started' as const, session: session!, evicted };
-    });
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${values.userId}))`);
+    const live = await tx
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(liveSession(values.userId, now, limit.idleCutoff))
+      .orderBy(asc(sessions.createdAt), asc(sessions.id));
+    let evicted: string[] = [];
+    if (live.length >= limit.max) {
+      if (limit.policy === 'deny') return { kind: 'denied' as const };
+      const oldest = live.slice(0, live.length - limit.max + 1).map((s) => s.id);
+      evicted = await this.revokeWhere(tx, inArray(sessions.id, oldest), now, 'session_limit');
+    }
+    const session = await this.startSession(tx, values, refreshTokenHash);
+    return { kind: 'started' as const, session, evicted };
   }
 }
 

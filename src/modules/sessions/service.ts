@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Executor } from '../../adapters/db/index.js';
+import type { Executor, Tx } from '../../adapters/db/index.js';
 import type { Transactor } from '../../adapters/db/transaction.js';
-import type { Outbox } from '../events/outbox.js';
+import type { AuditEntry } from '../audit/types.js';
+import type { DomainEvents } from '../events/domain-events.js';
 import type { Clock } from '../../clock.js';
 import { errors } from '../../errors.js';
 import type { RequestContext } from '../../request-context.js';
-import type { AuditService } from '../audit/service.js';
 import type { SessionRepository, SessionRow } from './repository.js';
 
 export interface SessionSettings {
@@ -59,14 +59,13 @@ export class SessionService {
       sessions: SessionRepository;
       clock: Clock;
       settings: SessionSettings;
-      audit: Pick<AuditService, 'record'>;
-      outbox: Outbox;
+      events: DomainEvents;
       transaction: Transactor;
     },
   ) {}
 
-  /** Opens a session with its first refresh token. */
-  async start(userId: string, client: ClientInfo, amr: string[]): Promise<StartedSession> {
+  /** Opens a session with its first refresh token, in the caller's transaction (the login's). */
+  async start(tx: Tx, userId: string, client: ClientInfo, amr: string[]): Promise<StartedSession> {
     const { sessions, clock, settings } = this.deps;
     const now = clock.now();
     const absoluteExpiresAt = addSeconds(now, settings.maxLifetimeSeconds);
@@ -82,11 +81,10 @@ export class SessionService {
       amr,
     };
     if (settings.maxPerUser === 0) {
-      // The hot path: one statement.
-      const session = await sessions.startSession(values, hashToken(refreshToken));
+      const session = await sessions.startSession(tx, values, hashToken(refreshToken));
       return { session, refreshToken, evicted: [] };
     }
-    const started = await sessions.startSessionWithinLimit(values, hashToken(refreshToken), {
+    const started = await sessions.startSessionWithinLimit(tx, values, hashToken(refreshToken), {
       max: settings.maxPerUser,
       policy: settings.limitPolicy,
       idleCutoff: this.idleCutoff(now),
@@ -104,8 +102,10 @@ export class SessionService {
    * calls with the same token rotates it; every other call finds it spent, which is reuse: the
    * whole session is revoked, including the successor just issued. So parallel refreshes of
    * one token never leave two live chains — they leave none, and the client logs in again.
+   * Reuse is announced (`user.session_compromised`) and audited (`auth.refresh_reuse_detected`)
+   * with the revocation.
    */
-  async rotate(refreshToken: string): Promise<RotationResult> {
+  async rotate(refreshToken: string, context: RequestContext): Promise<RotationResult> {
     const { sessions, clock, settings } = this.deps;
     if (refreshToken.length === 0 || refreshToken.length > MAX_REFRESH_TOKEN_LENGTH) {
       throw errors.invalidToken('The refresh token is invalid or expired.');
@@ -130,23 +130,39 @@ export class SessionService {
     const known = await sessions.findRefreshToken(tokenHash);
     if (known?.usedAt) {
       const session = await sessions.findSession(known.sessionId);
-      await this.endCompromised(known.sessionId, session!.userId, now);
+      await this.endCompromised(known.sessionId, session!.userId, now, context);
       return { kind: 'reuse_detected', sessionId: known.sessionId, userId: session!.userId };
     }
     throw errors.invalidToken('The refresh token is invalid or expired.');
   }
 
   /** Revokes a session whose spent refresh token came back and announces it, once. */
-  private async endCompromised(sessionId: string, userId: string, now: Date): Promise<void> {
-    const { sessions, outbox, transaction } = this.deps;
+  private async endCompromised(
+    sessionId: string,
+    userId: string,
+    now: Date,
+    context: RequestContext,
+  ): Promise<void> {
+    const { sessions, events, transaction } = this.deps;
+    const audit: AuditEntry = {
+      type: 'auth.refresh_reuse_detected',
+      outcome: 'failure',
+      subjectUserId: userId,
+      actorUserId: null,
+      detail: { session_id: sessionId },
+    };
     await transaction(async (tx) => {
       const ended = await sessions.revokeSessionIn(tx, sessionId, now, 'refresh_token_reuse');
       if (ended) {
-        await outbox.event(tx, 'user.session_compromised', userId, {
-          id: userId,
-          session_id: sessionId,
-          reason: 'refresh_token_reuse',
-        });
+        await events.emit(
+          tx,
+          'user.session_compromised',
+          { id: userId, session_id: sessionId, reason: 'refresh_token_reuse' },
+          { context, audit },
+        );
+      } else {
+        // Already ended by an earlier replay: nothing to announce, the attempt is still on record.
+        await events.record(tx, context, audit);
       }
     });
   }
@@ -172,10 +188,12 @@ export class SessionService {
   /** Ends one of the user's own sessions with its refresh chain; false if none such is live. */
   async revokeOwn(userId: string, sessionId: string, context: RequestContext): Promise<boolean> {
     const reason = 'user_revoked';
-    const now = this.deps.clock.now();
-    const ended = await this.deps.sessions.revokeOwnSession(userId, sessionId, now, reason);
-    if (ended) await this.deps.audit.record(context, revokedEntry(userId, sessionId, reason));
-    return ended;
+    const { sessions, events, clock, transaction } = this.deps;
+    return transaction(async (tx) => {
+      const ended = await sessions.revokeOwnSessionIn(tx, userId, sessionId, clock.now(), reason);
+      if (ended) await events.record(tx, context, sessionRevoked(userId, sessionId, reason));
+      return ended;
+    });
   }
 
   /** Ends every session of the user but `keepSessionId`; returns the ended ids. */
@@ -185,10 +203,15 @@ export class SessionService {
     context: RequestContext,
   ): Promise<string[]> {
     const reason = 'user_revoked_others';
-    const now = this.deps.clock.now();
-    const ended = await this.deps.sessions.revokeUserSessions(userId, now, reason, keepSessionId);
-    await this.deps.audit.record(context, ...ended.map((id) => revokedEntry(userId, id, reason)));
-    return ended;
+    return this.deps.transaction(async (tx) => {
+      const ended = await this.revokeAllWithin(tx, userId, reason, keepSessionId);
+      await this.deps.events.record(
+        tx,
+        context,
+        ...ended.map((id) => sessionRevoked(userId, id, reason)),
+      );
+      return ended;
+    });
   }
 
   private idleCutoff(now: Date): Date {
@@ -196,12 +219,9 @@ export class SessionService {
     return idle === 0 ? new Date(0) : addSeconds(now, -idle);
   }
 
-  revoke(sessionId: string, reason: string): Promise<boolean> {
-    return this.deps.sessions.revokeSession(sessionId, this.deps.clock.now(), reason);
-  }
-
-  revokeAll(userId: string, reason: string): Promise<string[]> {
-    return this.deps.sessions.revokeUserSessions(userId, this.deps.clock.now(), reason);
+  /** Ends one session (and its refresh chain) within the caller's transaction. */
+  revokeWithin(tx: Executor, sessionId: string, reason: string): Promise<boolean> {
+    return this.deps.sessions.revokeSessionIn(tx, sessionId, this.deps.clock.now(), reason);
   }
 
   /** Ends every session of the user but `keep` (if given) within the caller's transaction. */
@@ -218,9 +238,10 @@ function earliest(a: Date, b: Date): Date {
   return a < b ? a : b;
 }
 
-function revokedEntry(userId: string, sessionId: string, reason: string) {
+/** The audit entry of a session ended by its owner or a rule (SESSION_LIMIT_POLICY…). */
+export function sessionRevoked(userId: string, sessionId: string, reason: string): AuditEntry {
   return {
-    type: 'session.revoked' as const,
+    type: 'session.revoked',
     subjectUserId: userId,
     detail: { session_id: sessionId, reason },
   };

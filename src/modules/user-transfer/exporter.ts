@@ -1,8 +1,16 @@
 import { once } from 'node:events';
-import type { Database } from '../../adapters/db/index.js';
-import { TransferRepository, type ExportCursor, type ExportedUserRow } from './repository.js';
+import type { AccountService, ExportCursor, ExportedAccount } from '../account/service.js';
+import type { RbacService } from '../rbac/service.js';
 import { TRANSFER_COLUMNS } from './rows.js';
 import type { SourceFormat } from './source.js';
+
+/** The owners of what an export reads: accounts and their roles. */
+export interface ExportDeps {
+  accounts: Pick<AccountService, 'exportPage'>;
+  rbac: Pick<RbacService, 'rolesOfMany'>;
+}
+
+type ExportedUserRow = ExportedAccount & { roles: string[] };
 
 export interface ExportOptions {
   format: SourceFormat;
@@ -19,11 +27,10 @@ const DEFAULT_PAGE_SIZE = 1_000;
  * constant memory and no row missed or repeated while accounts are added meanwhile.
  */
 export async function exportUsers(
-  database: Database,
+  deps: ExportDeps,
   output: NodeJS.WritableStream,
   options: ExportOptions,
 ): Promise<number> {
-  const repository = new TransferRepository(database);
   const columns = TRANSFER_COLUMNS.filter(
     (column) => column !== 'password_hash' || options.includePasswordHashes,
   );
@@ -35,8 +42,10 @@ export async function exportUsers(
   let count = 0;
   let after: ExportCursor | undefined;
   for (;;) {
-    const rows = await repository.page(after, options.pageSize ?? DEFAULT_PAGE_SIZE);
-    if (rows.length === 0) break;
+    const page = await deps.accounts.exportPage(after, options.pageSize ?? DEFAULT_PAGE_SIZE);
+    if (page.length === 0) break;
+    const roles = await deps.rbac.rolesOfMany(page.map((row) => row.id));
+    const rows: ExportedUserRow[] = page.map((row) => ({ ...row, roles: roles.get(row.id)! }));
     let chunk = '';
     for (const row of rows) {
       const record = toRecord(row, options.includePasswordHashes);

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Database } from '../../adapters/db/index.js';
 import type { Clock } from '../../clock.js';
 import { NO_REQUEST } from '../../request-context.js';
-import type { AuditService } from '../audit/service.js';
-import { DEFAULT_ROLE } from '../rbac/service.js';
+import type { AccountService } from '../account/service.js';
+import type { DomainEvents } from '../events/domain-events.js';
+import { DEFAULT_ROLE, type RbacService } from '../rbac/service.js';
 import {
   defaultCheckpointPath,
   isCommitted,
@@ -17,8 +17,7 @@ import {
   type Checkpoint,
 } from './checkpoint.js';
 import { createProgress, type ProgressOutput } from './progress.js';
-import { TransferRepository, type BatchUser } from './repository.js';
-import { checkRow, type RejectReason } from './rows.js';
+import { checkRow, type ImportedUser, type RejectReason } from './rows.js';
 import { formatFromPath, openSource, type SourceFormat, type SourceRow } from './source.js';
 
 export interface ImportOptions {
@@ -42,10 +41,15 @@ export interface ImportOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The owners of what an import writes: accounts (with their `user.created` through the seam's
+ * bulk path) and roles. No table is written here.
+ */
 export interface ImportDeps {
-  database: Database;
+  accounts: Pick<AccountService, 'createMany'>;
+  rbac: Pick<RbacService, 'roleNames' | 'grantOnCreationWithin'>;
+  events: Pick<DomainEvents, 'recordNow'>;
   clock: Clock;
-  audit: Pick<AuditService, 'record'>;
   /** Where the progress bar goes (stderr). */
   progress: ProgressOutput;
 }
@@ -81,7 +85,7 @@ interface Rejection {
 
 /**
  * `gatehouse users import`: streams the file, validates each row like registration, inserts
- * valid rows a batch per statement and checkpoints after each, so a rerun resumes after the
+ * valid rows a batch per transaction and checkpoints after each, so a rerun resumes after the
  * last committed batch. Bad and duplicate rows are counted and reported, never fatal.
  */
 export async function importUsers(
@@ -105,8 +109,7 @@ export async function importUsers(
   }
   if (options.rejectsPath && !previous) writeFileSync(options.rejectsPath, '');
 
-  const repository = new TransferRepository(deps.database);
-  const knownRoles = new Set(await repository.roleNames());
+  const knownRoles = new Set(await deps.rbac.roleNames());
   const events = options.events ?? true;
   const progress = createProgress(deps.progress, source.totalBytes);
   const started = performance.now();
@@ -124,9 +127,7 @@ export async function importUsers(
   /** Inserts one batch, then books its outcome and moves the checkpoint past its last line. */
   const commit = async ({ users, rejections, afterLine, lastLine }: Pending) => {
     if (users.length > 0) {
-      const inserted = await insertWithRetry(() =>
-        repository.insertBatch(users, deps.clock.now(), events),
-      );
+      const inserted = await insertWithRetry(() => insertBatch(deps, users, events));
       for (const user of users) {
         if (inserted.has(user.id)) continue;
         rejections.push({
@@ -210,7 +211,7 @@ export async function importUsers(
   progress.finish(stopped ? source.bytesRead() : source.totalBytes, rowsRead);
 
   const rejectedTotal = Object.values(state.rejected).reduce((sum, n) => sum + n, 0);
-  await deps.audit.record(NO_REQUEST, {
+  await deps.events.recordNow(NO_REQUEST, {
     type: 'users.imported',
     actorUserId: null,
     subjectUserId: null,
@@ -234,6 +235,43 @@ export async function importUsers(
     resumedAfterLine: startLine > 0 ? startLine : undefined,
     completed: !stopped,
   };
+}
+
+/** A validated row with its final id and roles (default role included). */
+interface BatchUser extends ImportedUser {
+  id: string;
+}
+
+/**
+ * Inserts the users of `batch` that conflict with nothing (email, username or id already
+ * taken) with their roles and `user.created` (event when `events`, audit always), in one
+ * transaction. Returns the ids inserted.
+ */
+async function insertBatch(
+  deps: ImportDeps,
+  batch: BatchUser[],
+  events: boolean,
+): Promise<Set<string>> {
+  const rolesOf = new Map(batch.map((user) => [user.id, user.roles]));
+  const inserted = await deps.accounts.createMany(
+    batch.map((user) => ({
+      id: user.id,
+      email: user.email,
+      username: user.username,
+      fullName: user.fullName,
+      passwordHash: user.passwordHash,
+      emailVerifiedAt: user.emailVerifiedAt,
+      createdAt: user.createdAt,
+      metadata: user.metadata,
+    })),
+    { context: NO_REQUEST, actorUserId: null, detail: { imported: true }, publish: events },
+    (tx, users) =>
+      deps.rbac.grantOnCreationWithin(
+        tx,
+        users.map((user) => ({ userId: user.id, roles: rolesOf.get(user.id) ?? [] })),
+      ),
+  );
+  return new Set(inserted.map((user) => user.id));
 }
 
 interface Pending {
@@ -293,7 +331,7 @@ function classify(
 
 /**
  * Two batches in flight that insert the same identifiers in opposite orders can deadlock; the
- * database aborts one statement (nothing of it committed), which is then simply run again.
+ * database aborts one transaction (nothing of it committed), which is then simply run again.
  */
 async function insertWithRetry<T>(insert: () => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {

@@ -1,4 +1,4 @@
-import { recognizeHash } from '../auth/legacy-hashes.js';
+import { recognizeHash } from '../passwords/legacy-hashes.js';
 import {
   emailProblem,
   normalizeEmail,

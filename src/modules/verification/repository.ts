@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../adapters/db/index.js';
-import { oneTimeTokens, type OneTimeTokenPurpose } from '../../adapters/db/schema.js';
+import { oneTimeTokens, type OneTimeTokenPurpose } from './schema.js';
 import { MAX_WRONG_CODES } from './state.js';
 
 export type OneTimeTokenRow = typeof oneTimeTokens.$inferSelect;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Executor } from '../../adapters/db/index.js';
-import type { OneTimeTokenPurpose } from '../../adapters/db/schema.js';
+import type { OneTimeTokenPurpose } from './schema.js';
 import type { Clock } from '../../clock.js';
 import { errors } from '../../errors.js';
 import type { OneTimeTokenRepository, OneTimeTokenRow } from './repository.js';
@@ -13,6 +13,15 @@ export interface IssuedToken {
   code: string;
   expiresAt: Date;
 }
+
+/**
+ * The part of this module's table the MFA module keeps its login challenges in (purpose
+ * `mfa_challenge`): an owner-declared interface, so MFA never imports the repository.
+ */
+export type ChallengeTokens = Pick<
+  OneTimeTokenRepository,
+  'replace' | 'findByTokenHash' | 'countWrongCode' | 'consume'
+>;
 
 /** How a user proves they got the mail: the link's token, or the address and the code. */
 export type Proof = { token: string } | { email: string; code: string };

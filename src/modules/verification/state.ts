@@ -1,4 +1,4 @@
-import type { OneTimeTokenPurpose } from '../../adapters/db/schema.js';
+import type { OneTimeTokenPurpose } from './schema.js';
 
 /** Wrong codes tolerated; the next wrong one voids the token (link included). */
 export const MAX_WRONG_CODES = 5;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRODUCTION_ARGON2, PasswordHasher, type Argon2Params } from './password-hasher.js';
+import { PRODUCTION_ARGON2, PasswordHasher, type Argon2Params } from './hasher.js';
 
 /** Cheap parameters: tests must not spend 19 MiB and two passes per hash. */
 const CHEAP: Argon2Params = { memoryKib: 64, iterations: 1, parallelism: 1 };

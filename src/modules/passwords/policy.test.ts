@@ -1,6 +1,11 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { describe, expect, it } from 'vitest';
-import { PASSWORD_MAX_LENGTH, checkPassword } from './password-policy.js';
+import { PASSWORD_MAX_LENGTH, PasswordPolicy, type PasswordContext } from './policy.js';
+
+/** The policy's verdict with a minimum length of `minLength`. */
+function checkPassword(password: string, minLength: number, context?: PasswordContext) {
+  return new PasswordPolicy({ minLength }).problem(password, context);
+}
 
 const GOOD = 'correct horse battery staple';
 const commonList = dictionary['passwords-common'] as string[];

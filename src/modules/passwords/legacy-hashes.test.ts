@@ -2,7 +2,7 @@ import { hash as argon2Hash } from '@node-rs/argon2';
 import { hash as bcryptHash } from '@node-rs/bcrypt';
 import { describe, expect, it } from 'vitest';
 import { parseScrypt, recognizeHash } from './legacy-hashes.js';
-import { PasswordHasher } from './password-hasher.js';
+import { PasswordHasher } from './hasher.js';
 
 const PASSWORD = 'correct horse battery staple';
 const hasher = new PasswordHasher({ memoryKib: 64, iterations: 1, parallelism: 1 });
