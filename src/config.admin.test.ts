@@ -4,7 +4,7 @@ import { problemsOf } from '../test/helpers/config.js';
 
 describe('first-admin config', () => {
   it('is off by default', () => {
-    expect(loadConfig({}).bootstrapAdmin).toBeUndefined();
+    expect(loadConfig({}).bootstrapAdmin).toEqual({});
   });
 
   it('takes ADMIN_EMAIL with ADMIN_PASSWORD (surrounding blanks dropped, as for every variable)', () => {
@@ -15,7 +15,9 @@ describe('first-admin config', () => {
   });
 
   it('lets ADMIN_PASSWORD alone through: it is a password source for `admin create`', () => {
-    expect(loadConfig({ ADMIN_PASSWORD: 'whatever-it-is' }).bootstrapAdmin).toBeUndefined();
+    expect(loadConfig({ ADMIN_PASSWORD: 'whatever-it-is' }).bootstrapAdmin).toEqual({
+      password: 'whatever-it-is',
+    });
   });
 
   it('names the variable when one is missing or malformed, never echoing the password', () => {

@@ -316,28 +316,22 @@ export const CONFIG_SCHEMA = Type.Object({
    * The first admin: created (or promoted) at start-up when both are set and no active admin
    * exists yet. Never re-applied once an admin exists, so rotating the secret changes nothing.
    */
-  bootstrapAdmin: Type.Transform(
-    section(
-      {
-        title: 'First admin',
-        doc: 'Applied at start-up only while no active admin exists; `gatehouse admin create` is the other way.',
-      },
-      {
-        email: optionalText('ADMIN_EMAIL', {
-          format: 'email',
-          doc: 'Email of the first admin, created (or promoted) at start-up. Needs `ADMIN_PASSWORD`.',
-        }),
-        password: optionalText('ADMIN_PASSWORD', {
-          secret: true,
-          doc: "The first admin's password; alone, the password `gatehouse admin create` uses.",
-        }),
-      },
-    ),
-  )
-    .Decode(({ email, password }) =>
-      email !== undefined && password !== undefined ? { email, password } : undefined,
-    )
-    .Encode((admin) => ({ email: admin?.email, password: admin?.password })),
+  bootstrapAdmin: section(
+    {
+      title: 'First admin',
+      doc: 'Applied at start-up only while no active admin exists; `gatehouse admin create` is the other way.',
+    },
+    {
+      email: optionalText('ADMIN_EMAIL', {
+        format: 'email',
+        doc: 'Email of the first admin, created (or promoted) at start-up. Needs `ADMIN_PASSWORD`.',
+      }),
+      password: optionalText('ADMIN_PASSWORD', {
+        secret: true,
+        doc: "The first admin's password; alone, the password `gatehouse admin create` uses.",
+      }),
+    },
+  ),
   mfa: section(
     { title: 'Multi-factor authentication' },
     {

@@ -45,7 +45,7 @@ export interface Gatehouse {
  * password the policy refuses stops the start, with the reason.
  */
 async function bootstrapAdmin(
-  admin: NonNullable<Config['bootstrapAdmin']>,
+  admin: { email: string; password: string },
   services: Services,
   log: FastifyBaseLogger,
 ): Promise<void> {
@@ -148,7 +148,10 @@ export async function openGatehouse(
       (created) => created.close(),
     );
     await app.ready();
-    if (config.bootstrapAdmin) await bootstrapAdmin(config.bootstrapAdmin, services, app.log);
+    const { email, password } = config.bootstrapAdmin;
+    if (email !== undefined && password !== undefined) {
+      await bootstrapAdmin({ email, password }, services, app.log);
+    }
     if (options.worker !== 'manual' && runsWorkerInProcess(config)) {
       worker.relay.start();
       app.log.info(

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -127,6 +129,20 @@ describe('gatehouse admin create', () => {
     const after = await t.open();
     const login = await loginOf(after, account.email, account.password);
     expect(decodeJwt(json(login).access_token).roles).toEqual(['admin', 'user']);
+  });
+
+  it('takes the password from ADMIN_PASSWORD_FILE like every other secret', async () => {
+    const t = await target();
+    const file = path.join(tempDir('admin-password-'), 'password');
+    writeFileSync(file, `${PASSWORD}\n`);
+    const result = await runCli(['admin', 'create', '--email', 'file@example.com'], {
+      ...t.env,
+      ADMIN_PASSWORD_FILE: file,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const gatehouse = await t.open();
+    expect((await loginOf(gatehouse, 'file@example.com', PASSWORD)).statusCode).toBe(200);
   });
 
   it('explains what is missing: no email, no password, an unknown action', async () => {

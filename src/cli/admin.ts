@@ -6,9 +6,9 @@ import { promptSecret, readStdin } from './prompt.js';
 
 const USAGE = `usage: gatehouse admin create --email <address> [--username <name>] [--name <full name>]
                               [--password-stdin]
-The password comes from standard input with --password-stdin, else from ADMIN_PASSWORD, else
-from a prompt on the terminal. Running it again for an existing account only makes sure it is
-an admin; its password is left as it was.
+The password comes from standard input with --password-stdin, else from ADMIN_PASSWORD (or
+ADMIN_PASSWORD_FILE), else from a prompt on the terminal. Running it again for an existing
+account only makes sure it is an admin; its password is left as it was.
 `;
 
 /** `gatehouse admin create`: the first (or another) admin, idempotently. */
@@ -34,12 +34,12 @@ export async function adminCommand(config: Config, args: string[]): Promise<numb
     process.stderr.write(`${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  const email = options.email ?? process.env.ADMIN_EMAIL;
+  const email = options.email ?? config.bootstrapAdmin.email;
   if (!email) {
     process.stderr.write(`admin create: --email (or ADMIN_EMAIL) is required\n${USAGE}`);
     return 2;
   }
-  const password = await readPassword(options['password-stdin']);
+  const password = await readPassword(options['password-stdin'], config.bootstrapAdmin.password);
   if (password === undefined) {
     process.stderr.write(
       'admin create: no password: use --password-stdin, ADMIN_PASSWORD, or run it on a terminal\n',
@@ -72,9 +72,13 @@ export async function adminCommand(config: Config, args: string[]): Promise<numb
   }
 }
 
-async function readPassword(fromStdin: boolean | undefined): Promise<string | undefined> {
+/** `configured` is ADMIN_PASSWORD or the content of ADMIN_PASSWORD_FILE, as config read it. */
+async function readPassword(
+  fromStdin: boolean | undefined,
+  configured: string | undefined,
+): Promise<string | undefined> {
   if (fromStdin) return readStdin();
-  if (process.env.ADMIN_PASSWORD) return process.env.ADMIN_PASSWORD;
+  if (configured !== undefined) return configured;
   if (!process.stdin.isTTY) return undefined;
   const first = await promptSecret('Password for the admin: ');
   const second = await promptSecret('Again: ');
